@@ -1,0 +1,82 @@
+"""The ``siting`` command: parses arguments and calls the pipeline; no logic of its own.
+
+Exit codes: 0 success, 2 bad input (config or data), 3 no solution (infeasible, or none found
+within the time limit) or the solver failed.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from optimizer.errors import InputError, SitingError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Energy and datacenter siting optimizer: sites, power and GPUs as one MILP.")
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION = 0, 2, 3
+
+SetOption = typer.Option(None, "--set", help="override a config key: --set solver.time_limit_s=60")
+
+
+@app.command()
+def validate(config: Path = typer.Argument(..., help="config YAML file"),
+             set_: Optional[List[str]] = SetOption) -> None:
+    """Check a config and its data; print what it describes."""
+    from optimizer.inputs.load import load_all
+
+    _, inputs = load_all(config, set_ or [])
+    table = Table(title=f"{config} is valid", show_header=False)
+    for key, value in inputs.summary().items():
+        table.add_row(key, str(value))
+    console.print(table)
+
+
+@app.command()
+def run(config: Path = typer.Argument(..., help="config YAML file"),
+        out: Optional[Path] = typer.Option(None, "--out", help="output folder (default: a new folder under runs/)"),
+        set_: Optional[List[str]] = SetOption) -> None:
+    """Build and solve the model; write summary.json and result tables."""
+    from optimizer.pipeline import run_config
+
+    outcome = run_config(config, set_ or [], out)
+    from optimizer.terminal import print_run
+
+    print_run(console, outcome)
+    if not outcome.solution.has_solution:
+        raise typer.Exit(EXIT_NO_SOLUTION)
+
+
+def main() -> None:
+    """Console entry point: package errors become a message and an exit code, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        err_console.print(f"[bold red]Input error[/]: {exc.render()}", highlight=False, markup=True, soft_wrap=True)
+        sys.exit(EXIT_INPUT)
+    except SitingError as exc:
+        err_console.print(f"[bold red]{type(exc).__name__}[/]: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(EXIT_NO_SOLUTION)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        err_console.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(EXIT_INPUT)
+        raise
+
+
+if __name__ == "__main__":
+    main()

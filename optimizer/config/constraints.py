@@ -1,0 +1,177 @@
+"""The vocabulary of user constraints: small YAML entries that planners edit.
+
+Each entry has a ``kind`` and a few fields; an optional ``name`` labels it in reports and
+``note`` says why it is there. Scope fields (``site``, ``region``) are optional: without them the
+entry applies everywhere. ``years`` limits it to some years (default: every year).
+
+========================  =====================================================================
+kind                      meaning
+========================  =====================================================================
+``tech_capacity``         cap and/or floor on the MW of one or more techs (by site / region / year)
+``site_count``            at most / at least this many sites built
+``force_site``            this site must be open (by ``by_year`` if given)
+``forbid_site``           this site may not be built
+``forbid_tech``           this tech may not be built (at a site, in a region, or anywhere)
+``max_share``             these techs supply at most this share of facility energy
+``earliest_year``         a tech, GPU product or site may not come online before ``year``
+``gpu_count``             cap and/or floor on GPUs online (by product / site / region / year)
+========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt, model_validator
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = Field(None, description="label shown in reports")
+    note: str = Field("", description="why the constraint is there")
+
+    def label(self, index: int) -> str:
+        return self.name or f"{self.kind}#{index}"
+
+
+class _Scoped(_Entry):
+    site: str | None = None
+    region: str | None = None
+    years: list[int] | None = None
+
+    @model_validator(mode="after")
+    def _one_scope(self):
+        if self.site is not None and self.region is not None:
+            raise ValueError("give site or region, not both")
+        return self
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+class TechCapacity(_Scoped):
+    """Σ capacity of ``tech`` within the scope ≤ max_mw and/or ≥ min_mw, in each year."""
+
+    kind: Literal["tech_capacity"]
+    tech: str | list[str]
+    max_mw: NonNegativeFloat | None = None
+    min_mw: NonNegativeFloat | None = None
+
+    @model_validator(mode="after")
+    def _bound(self):
+        if self.max_mw is None and self.min_mw is None:
+            raise ValueError("give max_mw, min_mw or both")
+        if self.max_mw is not None and self.min_mw is not None and self.min_mw > self.max_mw:
+            raise ValueError("min_mw is larger than max_mw")
+        return self
+
+    @property
+    def techs(self) -> list[str]:
+        return _as_list(self.tech)
+
+
+class SiteCount(_Entry):
+    """min ≤ number of sites built ≤ max."""
+
+    kind: Literal["site_count"]
+    max: NonNegativeInt | None = None
+    min: NonNegativeInt | None = None
+
+    @model_validator(mode="after")
+    def _bound(self):
+        if self.max is None and self.min is None:
+            raise ValueError("give max, min or both")
+        if self.max is not None and self.min is not None and self.min > self.max:
+            raise ValueError("min is larger than max")
+        return self
+
+
+class ForceSite(_Entry):
+    """The site is built and open no later than ``by_year`` (default: the last year)."""
+
+    kind: Literal["force_site"]
+    site: str
+    by_year: int | None = None
+
+
+class ForbidSite(_Entry):
+    kind: Literal["forbid_site"]
+    site: str
+
+
+class ForbidTech(_Entry):
+    kind: Literal["forbid_tech"]
+    tech: str | list[str]
+    site: str | None = None
+    region: str | None = None
+
+    @property
+    def techs(self) -> list[str]:
+        return _as_list(self.tech)
+
+
+class MaxShare(_Entry):
+    """Energy from ``tech`` ≤ max_share × facility energy, within the scope, in each year."""
+
+    kind: Literal["max_share"]
+    tech: str | list[str]
+    max_share: float = Field(ge=0, le=1)
+    site: str | None = None
+    region: str | None = None
+    years: list[int] | None = None
+
+    @property
+    def techs(self) -> list[str]:
+        return _as_list(self.tech)
+
+
+class EarliestYear(_Entry):
+    kind: Literal["earliest_year"]
+    year: int
+    tech: str | None = None
+    gpu: str | None = None
+    site: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if sum(x is not None for x in (self.tech, self.gpu, self.site)) != 1:
+            raise ValueError("give exactly one of tech, gpu or site")
+        return self
+
+
+class GpuCount(_Scoped):
+    """Σ GPUs online of ``gpu`` (all products if omitted) within the scope ≤ max / ≥ min."""
+
+    kind: Literal["gpu_count"]
+    gpu: str | list[str] | None = None
+    max_gpus: NonNegativeFloat | None = None
+    min_gpus: NonNegativeFloat | None = None
+
+    @model_validator(mode="after")
+    def _bound(self):
+        if self.max_gpus is None and self.min_gpus is None:
+            raise ValueError("give max_gpus, min_gpus or both")
+        return self
+
+    @property
+    def gpus(self) -> list[str] | None:
+        return None if self.gpu is None else _as_list(self.gpu)
+
+
+UserConstraint = Annotated[
+    Union[TechCapacity, SiteCount, ForceSite, ForbidSite, ForbidTech, MaxShare, EarliestYear, GpuCount],
+    Field(discriminator="kind"),
+]
+
+KINDS: dict[str, type[_Entry]] = {
+    "tech_capacity": TechCapacity,
+    "site_count": SiteCount,
+    "force_site": ForceSite,
+    "forbid_site": ForbidSite,
+    "forbid_tech": ForbidTech,
+    "max_share": MaxShare,
+    "earliest_year": EarliestYear,
+    "gpu_count": GpuCount,
+}

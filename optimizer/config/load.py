@@ -1,0 +1,360 @@
+"""Read a config file into a validated :class:`Config`, with every problem reported at once.
+
+Composition, in order:
+
+1. ``extends: base.yaml`` inherits the base file (recursively); mappings merge key by key, any
+   other value (lists included) is replaced by the extending file's value.
+2. ``constraints:`` entries that are strings name files holding more entries (a list of entries,
+   or a mapping with a ``constraints`` list); they are read in place.
+3. ``data:`` paths are made absolute, relative to the file that wrote them.
+4. ``--set path.to.key=value`` overrides, typed like YAML (``--set solver.time_limit_s=60``).
+5. pydantic validation; each error is mapped back to file, line and key path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from optimizer.config.constraints import KINDS
+from optimizer.config.schema import Config
+from optimizer.config.yaml_source import KeyPath, SourceMap, dotted, load_yaml
+from optimizer.errors import InputError, Problem, did_you_mean, display_path
+
+DATA_KEYS = ("sites", "regions", "techs", "gpus", "profiles")
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    """A validated config and the source map that locates each of its keys."""
+
+    config: Config
+    path: Path
+    source: SourceMap
+    raw: dict
+
+    def locate(self, path: KeyPath) -> tuple[str | None, int | None]:
+        return self.source.locate(path)
+
+    def problem(self, path: KeyPath, message: str, hint: str = "") -> Problem:
+        file, line = self.locate(path)
+        return Problem(file, line, dotted(path), message, hint)
+
+
+def load_config(path: str | Path, overrides: Iterable[str] = ()) -> LoadedConfig:
+    """Load, compose and validate a config; raise :class:`InputError` listing every problem."""
+    raw, smap, problems = compose(path, overrides)
+    if raw is None:
+        raise InputError(problems)
+    config, found = validate(raw, smap)
+    problems += found
+    if problems:
+        raise InputError(problems)
+    return LoadedConfig(config, Path(path).resolve(), smap, raw)
+
+
+def compose(path: str | Path, overrides: Iterable[str] = ()) -> tuple[dict | None, SourceMap, list[Problem]]:
+    """The merged raw config (extends, included constraint files, absolute data paths, overrides)."""
+    problems: list[Problem] = []
+    raw, smap = _read_layer(Path(path), [], problems)
+    if raw is None:
+        return None, smap, problems
+    raw = _include_constraints(raw, smap, problems)
+    _absolute_data_paths(raw, smap)
+    _apply_overrides(raw, smap, overrides, problems)
+    return raw, smap, problems
+
+
+def validate(raw: dict, smap: SourceMap) -> tuple[Config | None, list[Problem]]:
+    """The typed config, or the problems pydantic found, each located in its file."""
+    try:
+        return Config.model_validate(raw), []
+    except ValidationError as exc:
+        return None, _pydantic_problems(exc, raw, smap)
+
+
+def _read_layer(path: Path, chain: list[Path], problems: list[Problem]) -> tuple[dict | None, SourceMap]:
+    """One file and, through ``extends``, its bases, merged."""
+    data, smap, found = load_yaml(path)
+    problems.extend(found)
+    if data is None:
+        if not found:
+            problems.append(Problem(display_path(path), None, "", "the file is empty",
+                                    "write the config sections (horizon, data, ...)"))
+        return None, smap
+    if not isinstance(data, dict):
+        problems.append(Problem(display_path(path), 1, "", "a config must be a mapping of sections",
+                                "start with 'horizon:' and 'data:' at the left margin"))
+        return None, smap
+    base_name = data.pop("extends", None)
+    if base_name is None:
+        return data, smap
+    file, line = smap.locate(("extends",))
+    if not isinstance(base_name, str):
+        problems.append(Problem(file, line, "extends", "must be one file name", "write extends: base.yaml"))
+        return data, smap
+    base_path = path.parent / base_name
+    here = chain + [path.resolve()]
+    if base_path.resolve() in here:
+        cycle = " -> ".join(display_path(p) for p in here + [base_path.resolve()])
+        problems.append(Problem(file, line, "extends", f"extends cycle: {cycle}",
+                                "remove one of the extends entries so that no file inherits itself"))
+        return None, smap
+    n_before = len(problems)
+    base, base_map = _read_layer(base_path, here, problems)
+    if base is None:
+        if len(problems) == n_before or all(p.message != "file not found" for p in problems[n_before:]):
+            return None, smap
+        problems.append(Problem(file, line, "extends", f"base config '{base_name}' not found",
+                                "check the file name; it is relative to this file"))
+        return None, smap
+    return _merge(base, data, base_map, smap, ()), base_map
+
+
+def _merge(base: dict, over: dict, base_map: SourceMap, over_map: SourceMap, path: KeyPath) -> dict:
+    """Deep-merge ``over`` into ``base`` (mappings merge, anything else replaces)."""
+    out = dict(base)
+    for key, value in over.items():
+        sub = path + (key,)
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value, base_map, over_map, sub)
+        else:
+            base_map.drop_under(sub)
+            out[key] = value
+            base_map.where.update({k: v for k, v in over_map.where.items() if k[: len(sub)] == sub})
+        base_map.where[sub] = over_map.where.get(sub, base_map.where.get(sub))
+    return out
+
+
+def _include_constraints(raw: dict, smap: SourceMap, problems: list[Problem]) -> dict:
+    """Replace file names in the ``constraints`` list by the entries those files hold."""
+    entries = raw.get("constraints")
+    if not isinstance(entries, list):
+        return raw
+    merged: list[Any] = []
+    new_map = SourceMap({k: v for k, v in smap.where.items() if not (k and k[0] == "constraints" and len(k) > 1)})
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, str):
+            for key, loc in smap.where.items():
+                if key[:2] == ("constraints", i):
+                    new_map.where[("constraints", len(merged)) + key[2:]] = loc
+            merged.append(entry)
+            continue
+        file, line = smap.locate(("constraints", i))
+        base_dir = Path(file).parent if file else Path.cwd()
+        included, inc_map, found = load_yaml(base_dir / entry)
+        if found:
+            problems.extend(Problem(p.file, p.line, p.key, p.message, p.hint) for p in found)
+            if any(p.message == "file not found" for p in found):
+                problems.append(Problem(file, line, f"constraints[{i}]",
+                                        f"constraint file '{entry}' not found", "check the file name and folder"))
+            continue
+        prefix: KeyPath = ()
+        if isinstance(included, dict) and "constraints" in included:
+            included, prefix = included["constraints"], ("constraints",)
+        elif isinstance(included, dict):
+            included = [included]
+            inc_map = SourceMap({(0,) + k: v for k, v in inc_map.where.items()})
+        if not isinstance(included, list):
+            problems.append(Problem(display_path(base_dir / entry), 1, "", "a constraint file holds a list of entries",
+                                    "write each entry as '- kind: ...'"))
+            continue
+        for j, item in enumerate(included):
+            for key, loc in inc_map.where.items():
+                if key[: len(prefix) + 1] == prefix + (j,):
+                    new_map.where[("constraints", len(merged)) + key[len(prefix) + 1:]] = loc
+            if isinstance(item, str):
+                problems.append(Problem(*inc_map.locate(prefix + (j,)), "constraints",
+                                        "constraint files cannot include further files",
+                                        "copy the entries into this file"))
+                continue
+            merged.append(item)
+    smap.where = new_map.where
+    return {**raw, "constraints": merged}
+
+
+def _absolute_data_paths(raw: dict, smap: SourceMap) -> None:
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        return
+    for key, value in list(data.items()):
+        if isinstance(value, str) and key in DATA_KEYS:
+            file = smap.file_of(("data", key))
+            base = Path(file).parent if file and file != "--set" else Path.cwd()
+            data[key] = str((base / value).resolve())
+
+
+def _apply_overrides(raw: dict, smap: SourceMap, overrides: Iterable[str], problems: list[Problem]) -> None:
+    """Apply ``path.to.key=value`` overrides; the value is parsed as YAML."""
+    for text in overrides:
+        if "=" not in text:
+            problems.append(Problem("--set", None, text, "an override needs '='",
+                                    "write --set path.to.key=value, e.g. --set solver.time_limit_s=60"))
+            continue
+        key, value_text = text.split("=", 1)
+        parts: list[Any] = [int(p) if p.lstrip("-").isdigit() else p for p in key.strip().split(".")]
+        try:
+            value = yaml.safe_load(value_text)
+        except yaml.YAMLError:
+            value = value_text
+        node: Any = raw
+        for part in parts[:-1]:
+            if isinstance(node, dict):
+                node = node.setdefault(part, {})
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
+            else:
+                problems.append(Problem("--set", None, key, "cannot follow this key path",
+                                        "check the section and key names"))
+                break
+        else:
+            if isinstance(node, list) and isinstance(parts[-1], int) and 0 <= parts[-1] < len(node):
+                node[parts[-1]] = value
+            elif isinstance(node, dict):
+                node[parts[-1]] = value
+            else:
+                problems.append(Problem("--set", None, key, "cannot set this key", "check the key path"))
+                continue
+            if parts[0] == "data" and isinstance(value, str):
+                node[parts[-1]] = str(Path(value).resolve())
+            smap.drop_under(tuple(parts))
+            smap.where[tuple(parts)] = ("--set", None)
+
+
+# ---- pydantic errors -> problems ------------------------------------------------------------
+
+def _pydantic_problems(exc: ValidationError, raw: dict, smap: SourceMap) -> list[Problem]:
+    by_path: dict[KeyPath, list[dict]] = {}
+    for err in exc.errors(include_url=False):
+        by_path.setdefault(_data_path(err["loc"], raw), []).append(err)
+    problems = []
+    for path, errs in by_path.items():
+        file, line = smap.locate(path)
+        if len(errs) > 1 and all(_is_type_error(e["type"]) for e in errs):
+            expected = " or ".join(dict.fromkeys(_expected(e) for e in errs))
+            problems.append(Problem(file, line, dotted(path), f"expected {expected} (got {errs[0].get('input')!r})",
+                                    "write a plain number, or one 'year: value' line per year"))
+            continue
+        for err in errs:
+            message, hint = _explain(err, path, raw)
+            problems.append(Problem(file, line, dotted(path), message, hint))
+    return _dedupe(problems)
+
+
+def _is_type_error(kind: str) -> bool:
+    return kind.endswith(("_type", "_parsing")) or kind.startswith(("greater", "less"))
+
+
+def _expected(err: dict) -> str:
+    kind = err["type"]
+    if kind.startswith(("float", "int", "greater", "less")):
+        return "a number" if not kind.startswith(("greater", "less")) else err["msg"].replace("Input should be ", "a number ")
+    if kind.startswith("dict"):
+        return "a mapping of year: value"
+    if kind.startswith("list"):
+        return "a list"
+    return kind.split("_")[0]
+
+
+def _data_path(loc: tuple, raw: Any) -> KeyPath:
+    """Drop the parts of a pydantic location that are not keys of the data (union tags)."""
+    path: list[Any] = []
+    node = raw
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part.isdigit() and int(part) in node:
+            path.append(int(part))
+            node = node[int(part)]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and part not in node and not _is_tag(part):
+            path.append(part)  # a missing key: name it
+            node = None
+        elif node is None:
+            break
+    return tuple(path)
+
+
+def _is_tag(part: Any) -> bool:
+    return isinstance(part, str) and (part in KINDS or "[" in part or part in ("int", "float", "str", "dict", "list"))
+
+
+def _explain(err: dict, path: KeyPath, raw: dict) -> tuple[str, str]:
+    """A plain message and a fix for one pydantic error."""
+    kind, msg = err["type"], err["msg"].replace("Input should be", "must be")
+    key = path[-1] if path else ""
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(path[:-1], raw)
+        return f"unknown key '{key}'", did_you_mean(key, allowed) if allowed else "remove it"
+    if kind == "missing":
+        return "required key is missing", f"add '{key}:' to this section"
+    if kind == "union_tag_invalid":
+        found = err.get("ctx", {}).get("tag", "?")
+        return f"unknown constraint kind '{found}'", did_you_mean(found, KINDS)
+    if kind == "union_tag_not_found":
+        return "constraint entry has no 'kind'", "add 'kind:' — one of " + ", ".join(KINDS)
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        return f"{msg} (got {err.get('input')!r})", "use a value in the allowed range"
+    if kind.startswith(("int_", "float_", "bool_", "string_", "literal_", "dict_", "list_", "model_")):
+        return f"{msg} (got {err.get('input')!r})", _type_hint(kind)
+    if kind == "value_error":
+        return msg.removeprefix("Value error, "), "see the message"
+    return msg, ""
+
+
+def _type_hint(kind: str) -> str:
+    return {
+        "int_parsing": "write a whole number without quotes", "int_from_float": "write a whole number",
+        "float_parsing": "write a number without quotes or units", "bool_parsing": "write true or false",
+        "string_type": "write text", "dict_type": "write a mapping of 'key: value' lines",
+        "list_type": "write a list of '- item' lines", "model_type": "write a mapping of 'key: value' lines",
+        "model_attributes_type": "write a mapping of 'key: value' lines",
+    }.get(kind, "write a value of the expected type")
+
+
+def _allowed_keys(parent: KeyPath, raw: dict) -> list[str]:
+    """Keys allowed at ``parent``, found by walking the schema along the path."""
+    model: Any = Config
+    node: Any = raw
+    for part in parent:
+        node = node[part] if isinstance(node, (dict, list)) else None
+        if isinstance(part, int) and isinstance(node, dict) and "kind" in node:
+            model = KINDS.get(node["kind"])
+            continue
+        if model is None or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        model = _inner_model(field.annotation) if field else None
+        if model is None and part == "constraints":
+            model = None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The pydantic model inside an annotation like ``list[X]`` or ``X | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen, out = set(), []
+    for p in problems:
+        key = (p.file, p.line, p.key, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out

@@ -1,0 +1,118 @@
+"""The columns of every data table: name, type, unit, default and meaning, in one place.
+
+A column without a default is required. ``minimum``/``maximum`` bound numeric cells.
+``docs/data.md`` is written from these declarations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "str", "float", "int", "bool"
+    description: str
+    default: Any = None
+    minimum: float | None = None
+    maximum: float | None = None
+    blank_means: Any = None  # value of an empty cell when the column is required
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+def col(name, kind, description, default=None, minimum=None, maximum=None, blank_means=None) -> Column:
+    return Column(name, kind, description, default, minimum, maximum, blank_means)
+
+
+REGIONS = [
+    col("region_id", "str", "short id used by sites and configs (e.g. ERCOT)"),
+    col("name", "str", "display name", default=""),
+    col("grid_price_usd_per_mwh", "float", "all-in industrial energy price", minimum=0),
+    col("grid_co2_kg_per_mwh", "float", "average emission rate of grid energy", minimum=0),
+    col("grid_clean_share", "float", "share of grid energy from clean sources", default=0.0, minimum=0, maximum=1),
+    col("grid_firm_fraction", "float", "share of contracted grid MW counted as firm", default=1.0, minimum=0, maximum=1),
+    col("headroom_mw", "float", "new large-load headroom in the first year (blank: unlimited)",
+        minimum=0, blank_means=INF),
+    col("headroom_growth_mw_per_year", "float", "added headroom each later year", default=0.0, minimum=0),
+    col("queue_years", "float", "typical years from request to energisation (informative)", default=0.0, minimum=0),
+]
+
+SITES = [
+    col("site_id", "str", "short id used in configs"),
+    col("name", "str", "display name", default=""),
+    col("region_id", "str", "grid region the site belongs to"),
+    col("lat", "float", "latitude, degrees north", minimum=-90, maximum=90),
+    col("lon", "float", "longitude, degrees east", minimum=-180, maximum=180),
+    col("max_it_mw", "float", "largest IT load the campus can hold", minimum=0),
+    col("lead_time_years", "int", "years from the build decision until the campus can open", default=1, minimum=0),
+    col("site_capex_usd", "float", "fixed cost of the campus: land, substation, roads", default=0.0, minimum=0),
+    col("shell_capex_usd_per_kw", "float", "data hall shell, cooling and electrical per kW of IT", minimum=0),
+    col("lifetime_years", "int", "economic life of campus and halls", default=30, minimum=1),
+    col("pue", "float", "facility load / IT load", default=1.2, minimum=1, maximum=3),
+    col("grid_existing_mw", "float", "interconnection already in place", default=0.0, minimum=0),
+    col("grid_upgrade_max_mw", "float", "largest interconnection upgrade possible", default=0.0, minimum=0),
+    col("grid_upgrade_usd_per_kw", "float", "cost of interconnection upgrades", default=0.0, minimum=0),
+    col("grid_queue_year", "int", "first year an upgrade can be energised", default=0, minimum=0),
+    col("gas_permit_mw", "float", "on-site gas-fired MW that may be permitted", default=0.0, minimum=0),
+    col("solar_land_mw", "float", "solar PV MW the land allows", default=0.0, minimum=0),
+    col("wind_land_mw", "float", "wind MW the land allows", default=0.0, minimum=0),
+    col("profile_zone", "str", "zone id in the profile table (default: the site id)", default=""),
+]
+
+TECH_KINDS = ("thermal", "solar", "wind", "storage", "ppa")
+
+TECHS = [
+    col("tech_id", "str", "short id used in configs"),
+    col("name", "str", "display name", default=""),
+    col("kind", "str", "thermal, solar, wind, storage or ppa"),
+    col("fuel", "str", "gas, uranium or none", default="none"),
+    col("capex_usd_per_kw", "float", "overnight capital cost per kW", minimum=0),
+    col("fom_usd_per_kw_year", "float", "fixed O&M per kW-year", minimum=0),
+    col("vom_usd_per_mwh", "float", "variable O&M (for ppa: the energy price)", minimum=0),
+    col("heat_rate_btu_per_kwh", "float", "fuel use per kWh generated (0 if none)", default=0.0, minimum=0),
+    col("fuel_price_usd_per_mmbtu", "float", "delivered fuel price", default=0.0, minimum=0),
+    col("co2_kg_per_mmbtu", "float", "CO2 per MMBtu of fuel burned", default=0.0, minimum=0),
+    col("lead_time_years", "int", "years from order to first power", minimum=0),
+    col("lifetime_years", "int", "economic life", minimum=1),
+    col("unit_mw", "float", "size of one unit; 0 means any MW", default=0.0, minimum=0),
+    col("availability", "float", "share of capacity available for dispatch", default=1.0, minimum=0, maximum=1),
+    col("firm_credit", "float", "share of capacity counted as firm for reliability", minimum=0, maximum=1),
+    col("storage_hours", "float", "hours at full power (storage only)", default=0.0, minimum=0),
+    col("round_trip_efficiency", "float", "storage round-trip efficiency", default=1.0, minimum=0.01, maximum=1),
+    col("clean", "bool", "counts toward the clean-energy share", default=False),
+    col("first_year", "int", "first year the tech can come online", default=0, minimum=0),
+    col("max_mw_per_site", "float", "largest MW at one site (blank: no limit)", default=INF, minimum=0),
+]
+
+GPUS = [
+    col("gpu_id", "str", "short id used in configs"),
+    col("name", "str", "display name", default=""),
+    col("unit_name", "str", "what is bought: server or rack", default="server"),
+    col("gpus_per_unit", "int", "GPUs in one unit", minimum=1),
+    col("it_kw_per_unit", "float", "IT power of one unit at full load", minimum=0),
+    col("h100e_per_gpu", "float", "dense BF16 throughput relative to an H100 SXM", minimum=0),
+    col("price_usd_per_unit", "float", "purchase price of one unit, installed", minimum=0),
+    col("first_year", "int", "first year the product can be deployed", minimum=0),
+    col("last_year", "int", "last year the product can be bought (blank: no end)", default=9999, minimum=0),
+    col("lifetime_years", "int", "years a unit stays in service", minimum=1),
+    col("supply_gpus_per_year", "float", "GPUs obtainable per year (blank: unlimited)", minimum=0, blank_means=INF),
+]
+
+PROFILES = [
+    col("zone", "str", "resource zone (a site's profile_zone)"),
+    col("day", "str", "representative day id"),
+    col("hour", "int", "hour of the day, 0 to 23", minimum=0, maximum=23),
+    col("weight_days", "float", "days of the year this day stands for", minimum=0),
+    col("solar_cf", "float", "solar PV output per MW installed", default=0.0, minimum=0, maximum=1),
+    col("wind_cf", "float", "wind output per MW installed", default=0.0, minimum=0, maximum=1),
+]
+
+TABLES = {"regions": REGIONS, "sites": SITES, "techs": TECHS, "gpus": GPUS, "profiles": PROFILES}
+ID_COLUMNS = {"regions": "region_id", "sites": "site_id", "techs": "tech_id", "gpus": "gpu_id"}

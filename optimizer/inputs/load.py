@@ -1,0 +1,262 @@
+"""From a validated config to the one typed object the model reads: :class:`Inputs`.
+
+All data tables are read and checked, then every reference between config and tables is
+cross-checked (site, region, tech, GPU and day ids; years inside the horizon). Every problem is
+collected and raised together as one :class:`InputError`.
+
+Year maps in the config (``{2027: 40e9, 2030: 60e9}``) hold from the year given until the next
+given year (a step function), except compute targets, which apply in the years given only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from optimizer.config.load import DATA_KEYS, LoadedConfig, compose, validate
+from optimizer.config.yaml_source import KeyPath, SourceMap, dotted
+from optimizer.config.schema import Config
+from optimizer.errors import InputError, Problem, did_you_mean, display_path
+from optimizer.inputs.columns import ID_COLUMNS, INF
+from optimizer.inputs.tables import read_table
+from optimizer.inputs.timeslices import Slices, build_slices
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the model needs, typed and checked. Tables are indexed by their id column."""
+
+    config: Config
+    years: list[int]
+    period_years: int
+    regions: pd.DataFrame
+    sites: pd.DataFrame
+    techs: pd.DataFrame
+    gpus: pd.DataFrame
+    slices: Slices
+    headroom_mw: dict[tuple[str, int], float]
+    supply_gpus_per_year: dict[tuple[str, int], float]
+    budget_usd_per_year: dict[int, float]
+    carbon_price_usd_per_t: dict[int, float]
+    carbon_cap_t: dict[int, float]
+    min_clean_share: dict[int, float]
+    compute_target_h100e: dict[int, float]
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def first_year(self) -> int:
+        return self.years[0]
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "years": f"{self.years[0]}–{self.years[-1]} ({len(self.years)} periods of {self.period_years} yr)",
+            "sites": len(self.sites), "regions": len(self.regions), "techs": len(self.techs),
+            "gpu products": len(self.gpus), "time slices": len(self.slices.table),
+            "user constraints": len(self.config.constraints),
+        }
+
+
+def load_all(path: str | Path, overrides: Iterable[str] = ()) -> tuple[LoadedConfig, Inputs]:
+    """Compose, validate and cross-check a config and its data; report every problem at once."""
+    raw, smap, problems = compose(path, overrides)
+    if raw is None:
+        raise InputError(problems)
+    config, found = validate(raw, smap)
+    problems += found
+    frames, slices, found = _read_tables(raw, smap)
+    problems += found
+    if len(frames) == 5 and slices is not None:
+        problems += _table_references(frames, slices, raw["data"]["sites"])
+        problems += cross_check(raw, smap, frames)
+    problems += year_checks(raw, smap)
+    if problems:
+        raise InputError(problems)
+    loaded = LoadedConfig(config, Path(path).resolve(), smap, raw)
+    return loaded, _assemble(config, frames, slices)
+
+
+def load_inputs(loaded: LoadedConfig) -> Inputs:
+    """Inputs for an already loaded config (re-reads its file; see :func:`load_all`)."""
+    return load_all(loaded.path)[1] if not loaded.raw else _from_loaded(loaded)
+
+
+def _from_loaded(loaded: LoadedConfig) -> Inputs:
+    frames, slices, problems = _read_tables(loaded.raw, loaded.source)
+    if len(frames) == 5 and slices is not None:
+        problems += _table_references(frames, slices, loaded.raw["data"]["sites"])
+        problems += cross_check(loaded.raw, loaded.source, frames)
+    problems += year_checks(loaded.raw, loaded.source)
+    if problems:
+        raise InputError(problems)
+    return _assemble(loaded.config, frames, slices)
+
+
+def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], Slices | None, list[Problem]]:
+    """Read each table whose path the config gives; build the time slices."""
+    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    for name in DATA_KEYS:
+        if not isinstance(data.get(name), str):
+            continue
+        path = Path(data[name])
+        frame, found = read_table(name, path)
+        for p in found:
+            if p.message == "data file not found":
+                file, line = smap.locate(("data", name))
+                p = Problem(file, line, f"data.{name}", f"data file not found: {display_path(path)}", p.hint)
+            problems.append(p)
+        if frame is not None:
+            frames[name] = frame.set_index(ID_COLUMNS[name], drop=False) if name in ID_COLUMNS else frame
+    slices = None
+    if "profiles" in frames:
+        ts = raw.get("time_slices") if isinstance(raw.get("time_slices"), dict) else {}
+        days = ts.get("days") if isinstance(ts.get("days"), list) else None
+        step = ts.get("hours_per_slice", 1)
+        step = step if isinstance(step, int) and step in (1, 2, 3, 4, 6, 8, 12, 24) else 1
+        slices, found = build_slices(frames["profiles"], [str(d) for d in days] if days else None, step,
+                                     display_path(data["profiles"]), smap.locate(("time_slices", "days")))
+        problems += found
+    return frames, slices, problems
+
+
+def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices) -> Inputs:
+    years = cfg.horizon.years
+    sites = frames["sites"].copy()
+    sites["name"] = sites["name"].where(sites["name"] != "", sites["site_id"])
+    sites["profile_zone"] = sites["profile_zone"].where(sites["profile_zone"] != "", sites["site_id"])
+    regions, gpus = frames["regions"], frames["gpus"]
+    headroom = {}
+    for r, row in regions.iterrows():
+        table = {y: row.headroom_mw + row.headroom_growth_mw_per_year * (y - years[0]) for y in years}
+        headroom.update({(r, y): v for y, v in _step(cfg.grid.headroom_mw.get(r, {}), years, table).items()})
+    supply = {}
+    for g, row in gpus.iterrows():
+        table = {y: row.supply_gpus_per_year for y in years}
+        supply.update({(g, y): v for y, v in _step(cfg.supply.gpus_per_year.get(g, {}), years, table).items()})
+    return Inputs(
+        config=cfg, years=years, period_years=cfg.horizon.period_length_years,
+        regions=regions, sites=sites, techs=frames["techs"], gpus=gpus, slices=slices,
+        headroom_mw=headroom, supply_gpus_per_year=supply,
+        budget_usd_per_year=_step(cfg.budget.capex_usd_per_year, years, {y: INF for y in years}),
+        carbon_price_usd_per_t=_step(cfg.policy.carbon_price_usd_per_t, years, {y: 0.0 for y in years}),
+        carbon_cap_t=_step(cfg.policy.carbon_cap_t, years, {y: INF for y in years}),
+        min_clean_share=_step(cfg.policy.min_clean_share, years, {y: 0.0 for y in years}),
+        compute_target_h100e={y: v for y, v in cfg.targets.compute_h100e.items()},
+        files={k: str(getattr(cfg.data, k)) for k in ("sites", "regions", "techs", "gpus", "profiles")},
+    )
+
+
+def _step(value, years: list[int], base: dict[int, float]) -> dict[int, float]:
+    """A number applies to every year; a {year: value} map holds from each year given onward."""
+    if value is None:
+        return dict(base)
+    if not isinstance(value, dict):
+        return {y: float(value) for y in years}
+    out = dict(base)
+    current = None
+    for y in years:
+        if y in value:
+            current = float(value[y])
+        elif current is None:
+            earlier = [k for k in value if k <= y]
+            current = float(value[max(earlier)]) if earlier else None
+        if current is not None:
+            out[y] = current
+    return out
+
+
+def _table_references(frames: dict[str, pd.DataFrame], slices: Slices, sites_path: str) -> list[Problem]:
+    """Sites name known regions; sites that may build solar or wind have a profile zone."""
+    problems = []
+    sites, regions = frames["sites"], frames["regions"]
+    file = display_path(sites_path)
+    for i, (sid, row) in enumerate(sites.iterrows()):
+        line = i + 2
+        if row.region_id not in regions.index:
+            problems.append(Problem(file, line, f"row {line}, column region_id",
+                                    f"site '{sid}' names unknown region '{row.region_id}'",
+                                    did_you_mean(row.region_id, regions.index)))
+        zone = row.profile_zone or sid
+        if (row.solar_land_mw > 0 or row.wind_land_mw > 0) and zone not in slices.zones:
+            problems.append(Problem(file, line, f"row {line}, column profile_zone",
+                                    f"site '{sid}' has no profile zone '{zone}' in the profile table",
+                                    did_you_mean(zone, slices.zones)))
+    return problems
+
+
+def _get(raw: Any, *path) -> Any:
+    for part in path:
+        if not isinstance(raw, dict) or part not in raw:
+            return None
+        raw = raw[part]
+    return raw
+
+
+def _problem(smap: SourceMap, path: KeyPath, message: str, hint: str) -> Problem:
+    file, line = smap.locate(path)
+    return Problem(file, line, dotted(path), message, hint)
+
+
+def cross_check(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Ids in the config that the tables do not know."""
+    ids = {"site": frames["sites"].index, "region": frames["regions"].index,
+           "tech": frames["techs"].index, "gpu": frames["gpus"].index}
+    problems = []
+
+    def check(kind: str, value: Any, path: KeyPath) -> None:
+        for j, v in enumerate([value] if not isinstance(value, list) else value):
+            if isinstance(v, str) and v not in ids[kind]:
+                where = path + (j,) if isinstance(value, list) else path
+                problems.append(_problem(smap, where, f"unknown {kind} '{v}'", did_you_mean(v, ids[kind])))
+
+    for r in _get(raw, "grid", "headroom_mw") or {}:
+        check("region", r, ("grid", "headroom_mw", r))
+    for g in _get(raw, "supply", "gpus_per_year") or {}:
+        check("gpu", g, ("supply", "gpus_per_year", g))
+    entries = raw.get("constraints") if isinstance(raw.get("constraints"), list) else []
+    for i, entry in enumerate(entries):
+        for kind in ("site", "region", "tech", "gpu") if isinstance(entry, dict) else ():
+            if entry.get(kind) is not None:
+                check(kind, entry[kind], ("constraints", i, kind))
+    return problems
+
+
+def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
+    """Every year the config names is a model year."""
+    first, last = _get(raw, "horizon", "first_year"), _get(raw, "horizon", "last_year")
+    step = _get(raw, "horizon", "period_length_years") or 1
+    if not all(isinstance(v, int) for v in (first, last, step)) or step < 1 or last < first:
+        return []
+    years = list(range(first, last + 1, step))
+    span = f"{first}–{years[-1]}" + (f" every {step} years" if step > 1 else "")
+    problems = []
+
+    def check(year: Any, path: KeyPath) -> None:
+        if isinstance(year, int) and year not in years:
+            problems.append(_problem(smap, path, f"year {year} is not a model year ({span})",
+                                     "use a year inside the horizon, or widen the horizon"))
+
+    maps = [("targets", "compute_h100e"), ("budget", "capex_usd_per_year"), ("policy", "carbon_price_usd_per_t"),
+            ("policy", "carbon_cap_t"), ("policy", "min_clean_share")]
+    maps += [("grid", "headroom_mw", r) for r in _get(raw, "grid", "headroom_mw") or {}]
+    maps += [("supply", "gpus_per_year", g) for g in _get(raw, "supply", "gpus_per_year") or {}]
+    for path in maps:
+        value = _get(raw, *path)
+        for y in value if isinstance(value, dict) else ():
+            check(y, path + (y,))
+    clusters = _get(raw, "targets", "single_cluster")
+    for i, target in enumerate(clusters if isinstance(clusters, list) else []):
+        check(_get(target, "year"), ("targets", "single_cluster", i, "year"))
+    entries = raw.get("constraints") if isinstance(raw.get("constraints"), list) else []
+    for i, entry in enumerate(e for e in entries):
+        if not isinstance(entry, dict):
+            continue
+        for j, y in enumerate(entry.get("years") if isinstance(entry.get("years"), list) else []):
+            check(y, ("constraints", i, "years", j))
+        for key in ("by_year", "year"):
+            check(entry.get(key), ("constraints", i, key))
+    return problems

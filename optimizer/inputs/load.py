@@ -45,6 +45,11 @@ class Inputs:
     min_clean_share: dict[int, float]
     compute_target_h100e: dict[int, float]
     files: dict[str, str] = field(default_factory=dict)
+    source: SourceMap | None = None
+
+    def locate(self, path: KeyPath) -> tuple[str | None, int | None]:
+        """File and line where the config wrote ``path`` (None, None if unknown)."""
+        return self.source.locate(path) if self.source is not None else (None, None)
 
     @property
     def first_year(self) -> int:
@@ -75,7 +80,7 @@ def load_all(path: str | Path, overrides: Iterable[str] = ()) -> tuple[LoadedCon
     if problems:
         raise InputError(problems)
     loaded = LoadedConfig(config, Path(path).resolve(), smap, raw)
-    return loaded, _assemble(config, frames, slices)
+    return loaded, _assemble(config, frames, slices, smap)
 
 
 def load_inputs(loaded: LoadedConfig) -> Inputs:
@@ -91,7 +96,7 @@ def _from_loaded(loaded: LoadedConfig) -> Inputs:
     problems += year_checks(loaded.raw, loaded.source)
     if problems:
         raise InputError(problems)
-    return _assemble(loaded.config, frames, slices)
+    return _assemble(loaded.config, frames, slices, loaded.source)
 
 
 def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], Slices | None, list[Problem]]:
@@ -123,7 +128,7 @@ def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], S
     return frames, slices, problems
 
 
-def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices) -> Inputs:
+def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, source: SourceMap) -> Inputs:
     years = cfg.horizon.years
     sites = frames["sites"].copy()
     sites["name"] = sites["name"].where(sites["name"] != "", sites["site_id"])
@@ -147,6 +152,7 @@ def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices) -> I
         min_clean_share=_step(cfg.policy.min_clean_share, years, {y: 0.0 for y in years}),
         compute_target_h100e={y: v for y, v in cfg.targets.compute_h100e.items()},
         files={k: str(getattr(cfg.data, k)) for k in ("sites", "regions", "techs", "gpus", "profiles")},
+        source=source,
     )
 
 

@@ -1,0 +1,30 @@
+"""Build the siting MILP from :class:`Inputs`. Reads as the list of constraint families."""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.inputs.load import Inputs
+from optimizer.model import (budget, compute, costs, dispatch, emissions, grid, objective, power_capacity,
+                             reliability, sites, user_constraints)
+from optimizer.model.index import build_index
+
+
+
+def build_model(inputs: Inputs) -> pyo.ConcreteModel:
+    """The Pyomo model; ``model.ix`` keeps the index it was built from."""
+    ix = build_index(inputs)
+    m = pyo.ConcreteModel(name=inputs.config.name or "siting")
+    m.ix = ix
+    sites.add(m, ix)              # campuses and data halls
+    compute.add(m, ix)            # GPUs, IT load, supply caps, compute targets
+    power_capacity.add(m, ix)     # MW by tech: lead times, lifetimes, units, permits, land
+    dispatch.add(m, ix)           # hourly balance, storage
+    grid.add(m, ix)               # interconnection, upgrades, regional headroom
+    reliability.add(m, ix)        # firm capacity, reserve margin, N+1
+    emissions.add(m, ix)          # tCO2, cap, clean share
+    costs.add(m, ix)              # cash capex and annual costs by category
+    budget.add(m, ix)             # capex per year and in total
+    user_constraints.add(m, ix)   # planner-written constraints
+    objective.add(m, ix)          # least cost, or most compute
+    return m

@@ -1,0 +1,86 @@
+"""Compute: GPU deployments, their IT load, supply caps and compute targets.
+
+Variables
+    gpu_new_units[s, g, y] ∈ ℤ≥0   units (servers or racks) of product g deployed at s in y
+    it_mw[s, y] ≥ 0                 IT load of all GPUs in service at s in y
+
+Expressions
+    gpu_units[s, g, y] = Σ_{b ∈ active(s,g,y)} gpu_new_units[s, g, b]   (in service: b ≤ y < b + life)
+    site_h100e[s, y]   = Σ_g gpu_units[s, g, y] · gpus_per_unit[g] · h100e_per_gpu[g]
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.model.index import Index, finite
+
+KILO = 1e3  # compute rows are written in thousands of h100e to keep coefficients near 1
+
+
+def add(m: pyo.ConcreteModel, ix: Index) -> None:
+    integer = ix.inputs.config.solver.integer_gpus
+    m.gpu_new_units = pyo.Var(ix.gpu_build, domain=pyo.NonNegativeIntegers if integer else pyo.NonNegativeReals)
+    m.it_mw = pyo.Var(ix.site_years, domain=pyo.NonNegativeReals)
+    m.gpu_units = pyo.Expression(list(ix.gpu_active), rule=lambda m, s, g, y: pyo.quicksum(
+        m.gpu_new_units[s, g, b] for b in ix.gpu_active[s, g, y]))
+    m.site_h100e = pyo.Expression(ix.site_years, rule=lambda m, s, y: pyo.quicksum(
+        m.gpu_units[s, g, y] * h100e_per_unit(ix, g) for g in ix.gpus if (s, g, y) in ix.gpu_active))
+    compute_it_def(m, ix)
+    compute_shell_upper(m, ix)
+    compute_supply_upper(m, ix)
+    compute_target_lower(m, ix)
+    compute_cluster_lower(m, ix)
+
+
+def h100e_per_unit(ix: Index, g: str) -> float:
+    return ix.G[g]["gpus_per_unit"] * ix.G[g]["h100e_per_gpu"]
+
+
+def compute_it_def(m, ix: Index) -> None:
+    """IT load of the GPUs in service: it_mw[s, y] = Σ_g gpu_units[s, g, y] · it_kw_per_unit[g] / 1000."""
+    m.compute_it_def = pyo.Constraint(ix.site_years, rule=lambda m, s, y: m.it_mw[s, y] == pyo.quicksum(
+        m.gpu_units[s, g, y] * ix.G[g]["it_kw_per_unit"] / 1e3 for g in ix.gpus if (s, g, y) in ix.gpu_active))
+
+
+def compute_shell_upper(m, ix: Index) -> None:
+    """GPUs need data halls: it_mw[s, y] ≤ shell_mw[s, y]."""
+    m.compute_shell_upper = pyo.Constraint(ix.site_years, rule=lambda m, s, y: m.it_mw[s, y] - m.shell_mw[s, y] <= 0)
+
+
+def compute_supply_upper(m, ix: Index) -> None:
+    """The GPU shortage: Σ_s gpu_new_units[s, g, y] · gpus_per_unit[g] ≤ supply[g, y] · period_years."""
+    rows = [(g, y) for g in ix.gpus for y in ix.years
+            if finite(ix.inputs.supply_gpus_per_year[g, y]) and any((s, g, y) in m.gpu_new_units for s in ix.sites)]
+    m.compute_supply_upper = pyo.Constraint(rows, rule=lambda m, g, y: pyo.quicksum(
+        m.gpu_new_units[s, g, y] for s in ix.sites if (s, g, y) in m.gpu_new_units) * ix.G[g]["gpus_per_unit"] / KILO
+        <= ix.inputs.supply_gpus_per_year[g, y] * ix.period_years / KILO)
+
+
+def compute_target_lower(m, ix: Index) -> None:
+    """Compute target: Σ_s site_h100e[s, y] ≥ target_h100e[y] (rows in thousands of h100e)."""
+    rows = sorted(ix.inputs.compute_target_h100e)
+    m.compute_target_lower = pyo.Constraint(rows, rule=lambda m, y: pyo.quicksum(
+        m.site_h100e[s, y] for s in ix.sites if (s, y) in m.site_h100e) / KILO
+        >= ix.inputs.compute_target_h100e[y] / KILO)
+
+
+def compute_cluster_lower(m, ix: Index) -> None:
+    """Single-cluster target t: one campus (cluster_pick[t, s] = 1) holds at least N from year y on:
+    site_h100e[s, y'] ≥ N · cluster_pick[t, s] for y' ≥ y, and Σ_s cluster_pick[t, s] = 1.
+    With ``min_gpus`` the GPU count replaces h100e."""
+    targets = list(enumerate(ix.inputs.config.targets.single_cluster))
+    m.cluster_pick = pyo.Var([(t, s) for t, _ in targets for s in ix.sites], domain=pyo.Binary)
+    m.compute_cluster_pick = pyo.Constraint([t for t, _ in targets], rule=lambda m, t: pyo.quicksum(
+        m.cluster_pick[t, s] for s in ix.sites) == 1)
+    rows = [(t, s, y) for t, c in targets for s in ix.sites for y in ix.years if y >= c.year]
+
+    def rule(m, t, s, y):
+        target = ix.inputs.config.targets.single_cluster[t]
+        need = target.min_h100e if target.min_h100e is not None else target.min_gpus
+        per_unit = (lambda g: h100e_per_unit(ix, g)) if target.min_h100e is not None else \
+            (lambda g: ix.G[g]["gpus_per_unit"])
+        held = pyo.quicksum(m.gpu_units[s, g, y] * per_unit(g) for g in ix.gpus if (s, g, y) in ix.gpu_active)
+        return held / KILO - need / KILO * m.cluster_pick[t, s] >= 0
+
+    m.compute_cluster_lower = pyo.Constraint(rows, rule=rule)

@@ -1,0 +1,31 @@
+"""Objective: least net present cost, or most compute within the budgets.
+
+    npv_cost_musd   = Σ_{c, y} discount[y] · cost_musd[c, y],
+                      discount[y] = Σ_{j < period_years} (1 + rate)^−(y + j − first_year)
+    compute_measure = Σ_s site_h100e[s, last_year] / 1000                   (final_year)
+                    = Σ_{s, y} period_years · site_h100e[s, y] / 1000       (h100e_years)
+
+``objective_cost`` (minimise npv_cost_musd) is active for ``min_cost``. For ``max_compute`` the
+solver maximises compute_measure first (``objective_compute``), then fixes it and minimises cost
+(see :mod:`optimizer.solve`).
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.model.costs import COST_CATEGORIES
+from optimizer.model.index import Index
+
+
+def add(m: pyo.ConcreteModel, ix: Index) -> None:
+    m.npv_cost_musd = pyo.Expression(expr=pyo.quicksum(
+        ix.discount[y] * m.cost_musd[c, y] for c in COST_CATEGORIES for y in ix.years))
+    measure = ix.inputs.config.objective.compute_measure
+    years = [ix.years[-1]] if measure == "final_year" else ix.years
+    weight = 1.0 if measure == "final_year" else float(ix.period_years)
+    m.compute_measure = pyo.Expression(expr=pyo.quicksum(
+        weight * m.site_h100e[s, y] / 1e3 for s, y in ix.site_years if y in years))
+    m.objective_cost = pyo.Objective(expr=m.npv_cost_musd, sense=pyo.minimize)
+    m.objective_compute = pyo.Objective(expr=m.compute_measure, sense=pyo.maximize)
+    m.objective_compute.deactivate()

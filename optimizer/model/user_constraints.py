@@ -1,0 +1,101 @@
+"""User constraints: each kind of YAML entry is translated by one function here.
+
+``forbid_site``, ``forbid_tech`` and ``earliest_year`` shape the index sets instead of adding rows
+(see :mod:`optimizer.model.index`); ``force_site`` is checked for feasibility there too. Rows are
+indexed by (entry number, year) and named ``user_<kind>_<upper|lower>``.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+
+from optimizer.config import constraints as uc
+from optimizer.model.index import Index
+
+
+def add(m: pyo.ConcreteModel, ix: Index) -> None:
+    entries = list(enumerate(ix.inputs.config.constraints))
+    for name in ("user_tech_capacity_upper", "user_tech_capacity_lower", "user_max_share_upper",
+                 "user_gpu_count_upper", "user_gpu_count_lower"):
+        setattr(m, name, pyo.Constraint(pyo.Any))
+    m.user_site_count_upper = pyo.Constraint(pyo.Any)
+    m.user_site_count_lower = pyo.Constraint(pyo.Any)
+    m.user_force_site = pyo.Constraint(pyo.Any)
+    for i, entry in entries:
+        TRANSLATE.get(type(entry), lambda m, ix, i, e: None)(m, ix, i, entry)
+
+
+def _sites_in_scope(ix: Index, site: str | None, region: str | None) -> list[str]:
+    if site is not None:
+        return [site] if site in ix.sites else []
+    if region is not None:
+        return ix.sites_in_region.get(region, [])
+    return ix.sites
+
+
+def _years(ix: Index, years: list[int] | None) -> list[int]:
+    return ix.years if years is None else [y for y in ix.years if y in years]
+
+
+def tech_capacity(m, ix: Index, i: int, e: uc.TechCapacity) -> None:
+    """Σ_{s ∈ scope, k ∈ techs} cap_mw[s, k, y] ≤ max_mw (user_tech_capacity_upper) and ≥ min_mw (…_lower)."""
+    sites = _sites_in_scope(ix, e.site, e.region)
+    for y in _years(ix, e.years):
+        total = pyo.quicksum(m.cap_mw[s, k, y] for s in sites for k in e.techs if (s, k, y) in m.cap_mw)
+        if e.max_mw is not None:
+            m.user_tech_capacity_upper[i, y] = total <= e.max_mw
+        if e.min_mw is not None:
+            m.user_tech_capacity_lower[i, y] = total >= e.min_mw
+
+
+def site_count(m, ix: Index, i: int, e: uc.SiteCount) -> None:
+    """min ≤ Σ_{s, y} site_build[s, y] ≤ max."""
+    total = pyo.quicksum(m.site_build.values())
+    if e.max is not None:
+        m.user_site_count_upper[i] = total <= e.max
+    if e.min is not None:
+        m.user_site_count_lower[i] = total >= e.min
+
+
+def force_site(m, ix: Index, i: int, e: uc.ForceSite) -> None:
+    """Σ_{y ≤ by_year} site_build[s, y] = 1."""
+    by = e.by_year or ix.years[-1]
+    m.user_force_site[i] = pyo.quicksum(m.site_build[e.site, y] for y in ix.site_build_years[e.site] if y <= by) == 1
+
+
+def max_share(m, ix: Index, i: int, e: uc.MaxShare) -> None:
+    """Σ_{s ∈ scope, h} w_h · gen_mw[s, k ∈ techs, y, h] ≤ max_share · Σ_{s ∈ scope} 8760 · facility_mw[s, y]."""
+    sites = set(_sites_in_scope(ix, e.site, e.region))
+    w = ix.slice_weight_h
+    hours = sum(w.values())
+    techs = set(e.techs)
+    by_year: dict[int, list] = {}
+    for (s, k, y, h), var in m.gen_mw.items():
+        if s in sites and k in techs:
+            by_year.setdefault(y, []).append(w[h] * var)
+    for y in _years(ix, e.years):
+        load = pyo.quicksum(hours * m.facility_mw[s, y] for s in sites if (s, y) in m.facility_mw)
+        m.user_max_share_upper[i, y] = (pyo.quicksum(by_year.get(y, [])) - e.max_share * load) / 1e3 <= 0
+
+
+def gpu_count(m, ix: Index, i: int, e: uc.GpuCount) -> None:
+    """Σ_{s ∈ scope, g ∈ gpus} gpu_units[s, g, y] · gpus_per_unit[g] ≤ max_gpus / ≥ min_gpus (rows in thousands)."""
+    sites = _sites_in_scope(ix, e.site, e.region)
+    gpus = e.gpus or ix.gpus
+    for y in _years(ix, e.years):
+        total = pyo.quicksum(m.gpu_units[s, g, y] * ix.G[g]["gpus_per_unit"] / 1e3
+                             for s in sites for g in gpus if (s, g, y) in m.gpu_units)
+        if e.max_gpus is not None:
+            m.user_gpu_count_upper[i, y] = total <= e.max_gpus / 1e3
+        if e.min_gpus is not None:
+            m.user_gpu_count_lower[i, y] = total >= e.min_gpus / 1e3
+
+
+TRANSLATE = {
+    uc.TechCapacity: tech_capacity,
+    uc.SiteCount: site_count,
+    uc.ForceSite: force_site,
+    uc.MaxShare: max_share,
+    uc.GpuCount: gpu_count,
+    # ForbidSite, ForbidTech and EarliestYear shape the index sets (model/index.py).
+}

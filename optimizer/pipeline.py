@@ -1,0 +1,125 @@
+"""The main job: config -> inputs -> model -> solve -> results -> run folder.
+
+A run folder holds ``summary.json``, ``tables/*.csv`` (one tidy table per result family) and
+``config.resolved.yaml`` (the config as the model saw it: bases merged, constraint files read in).
+A new run never overwrites an earlier one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+from optimizer.errors import InputError, Problem, display_path
+from optimizer.inputs.load import Inputs, load_all
+from optimizer.model.build import build_model
+from optimizer.results import Results, read_results
+from optimizer.solve import Solution, solve
+
+
+@dataclass
+class RunOutcome:
+    inputs: Inputs
+    solution: Solution
+    results: Results | None
+    out_dir: Path
+    summary: dict
+    model: object = None
+
+
+def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path | None = None,
+               runs_root: Path = Path("runs"), write: bool = True) -> RunOutcome:
+    loaded, inputs = load_all(config_path, overrides)
+    out_dir = _new_run_dir(out, runs_root, inputs.config.name or Path(config_path).stem) if write else Path()
+    t0 = time.perf_counter()
+    model = build_model(inputs)
+    build_seconds = time.perf_counter() - t0
+    solution = solve(model, inputs.config.solver, inputs.config.objective.kind)
+    results = read_results(model) if solution.has_solution else None
+    summary = make_summary(inputs, solution, results, build_seconds)
+    if write:
+        _write_run(out_dir, summary, results, loaded.raw)
+    return RunOutcome(inputs, solution, results, out_dir, summary, model)
+
+
+def _new_run_dir(out: Path | None, root: Path, name: str) -> Path:
+    if out is not None:
+        if out.exists() and any(out.iterdir()):
+            raise InputError([Problem(None, None, "--out", f"folder {display_path(out)} exists and is not empty",
+                                      "choose a new folder; earlier runs are never overwritten")])
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name) + "-" + datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate, n = root / stem, 2
+    while candidate.exists():
+        candidate, n = root / f"{stem}-{n}", n + 1
+    candidate.mkdir(parents=True)
+    return candidate
+
+
+def make_summary(inputs: Inputs, solution: Solution, results: Results | None, build_seconds: float) -> dict:
+    summary = {
+        "name": inputs.config.name, "status": solution.status, "message": solution.message,
+        "objective_kind": inputs.config.objective.kind,
+        "objective_usd": _usd(solution.objective) if inputs.config.objective.kind == "min_cost" or
+        solution.compute_measure is not None else None,
+        "bound_usd": _usd(solution.bound), "mip_gap": solution.mip_gap,
+        "build_seconds": round(build_seconds, 3), "handoff_seconds": round(solution.handoff_seconds, 3),
+        "solve_seconds": round(solution.solve_seconds, 3), "model": solution.model_size,
+    }
+    if results is None:
+        return summary
+    r = results
+    cap = r.capacity.groupby(["tech_id", "year"])["capacity_mw"].sum()
+    gpus = r.gpus.groupby(["gpu_id", "year"])["gpus"].sum()
+    capex = r.costs[r.costs.kind == "cash_capex"].groupby("year")["usd"].sum()
+    targets = {str(y): bool(row.h100e >= row.target_h100e * (1 - 1e-6))
+               for y, row in r.compute.set_index("year").iterrows() if row.target_h100e is not None
+               and row.target_h100e == row.target_h100e}
+    summary.update({
+        "sites": r.sites.loc[r.sites.selected, "site_id"].tolist(),
+        "capacity_mw": _nested(cap), "gpus": _nested(gpus),
+        "compute_h100e": {str(y): float(v) for y, v in r.compute.set_index("year")["h100e"].items()},
+        "capex_usd": {str(y): float(v) for y, v in capex.items()},
+        "emissions_t": {str(y): float(v) for y, v in r.emissions.set_index("year")["emissions_t"].items()},
+        "targets_met": targets,
+    })
+    return summary
+
+
+def _usd(musd: float | None) -> float | None:
+    return None if musd is None else float(musd) * 1e6
+
+
+def _nested(series) -> dict:
+    out: dict = {}
+    for (a, y), v in series.items():
+        if abs(v) > 1e-6:
+            out.setdefault(str(a), {})[str(y)] = float(v)
+    return out
+
+
+def _write_run(out_dir: Path, summary: dict, results: Results | None, raw: dict) -> None:
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (out_dir / "config.resolved.yaml").write_text(yaml.safe_dump(_plain(raw), sort_keys=False))
+    if results is None:
+        return
+    tables = out_dir / "tables"
+    tables.mkdir(exist_ok=True)
+    for name, frame in results.tables().items():
+        frame.to_csv(tables / f"{name}.csv", index=False)
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value

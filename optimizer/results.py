@@ -1,0 +1,176 @@
+"""Tidy result tables read from a solved model: one DataFrame per result family, in USD, MW, MWh,
+tCO2 and h100e. Nothing downstream (reports, summaries) needs Pyomo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from optimizer.model.costs import CAPEX_CATEGORIES, COST_CATEGORIES
+from optimizer.model.index import MUSD
+
+TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Results:
+    """Every result table; ``tables()`` names them for writing."""
+
+    sites: pd.DataFrame
+    capacity: pd.DataFrame
+    gpus: pd.DataFrame
+    site_power: pd.DataFrame
+    energy: pd.DataFrame
+    dispatch: pd.DataFrame
+    costs: pd.DataFrame
+    compute: pd.DataFrame
+    emissions: pd.DataFrame
+    regions: pd.DataFrame
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def _v(x) -> float:
+    value = pyo.value(x, exception=False)
+    return 0.0 if value is None or abs(value) < TOL else float(value)
+
+
+def read_results(m: pyo.ConcreteModel) -> Results:
+    return Results(sites=site_table(m), capacity=capacity_table(m), gpus=gpu_table(m),
+                   site_power=site_power_table(m), energy=energy_table(m), dispatch=dispatch_table(m),
+                   costs=cost_table(m), compute=compute_table(m), emissions=emissions_table(m),
+                   regions=region_table(m))
+
+
+def site_table(m) -> pd.DataFrame:
+    ix = m.ix
+    rows = []
+    for s, row in ix.inputs.sites.iterrows():
+        online = [y for y in ix.site_build_years.get(s, []) if _v(m.site_build[s, y]) > 0.5]
+        peak = max((_v(m.it_mw[s, y]) for y in ix.years if (s, y) in m.it_mw), default=0.0)
+        rows.append({"site_id": s, "name": row["name"], "region_id": row.region_id, "lat": row.lat, "lon": row.lon,
+                     "selected": bool(online), "online_year": online[0] if online else None,
+                     "max_it_mw": row.max_it_mw, "peak_it_mw": peak,
+                     "peak_facility_mw": peak * row.pue})
+    return pd.DataFrame(rows)
+
+
+def capacity_table(m) -> pd.DataFrame:
+    ix = m.ix
+    rows = []
+    for (s, k, y), var in m.cap_mw.items():
+        mw = _v(var)
+        added = _v(m.cap_added_mw[s, k, y]) if (s, k, y) in m.cap_added_mw else 0.0
+        if mw or added:
+            units = _v(m.cap_new_units[s, k, y]) if (s, k, y) in m.cap_new_units else None
+            rows.append({"site_id": s, "tech_id": k, "year": y, "capacity_mw": mw, "added_mw": added,
+                         "added_units": units, "storage_mwh": mw * ix.K[k]["storage_hours"]})
+    return pd.DataFrame(rows, columns=["site_id", "tech_id", "year", "capacity_mw", "added_mw", "added_units",
+                                       "storage_mwh"])
+
+
+def gpu_table(m) -> pd.DataFrame:
+    ix = m.ix
+    rows = []
+    for (s, g, y), expr in m.gpu_units.items():
+        units = _v(expr)
+        new = _v(m.gpu_new_units[s, g, y]) if (s, g, y) in m.gpu_new_units else 0.0
+        if units or new:
+            p = ix.G[g]
+            rows.append({"site_id": s, "gpu_id": g, "year": y, "new_units": new, "units": units,
+                         "gpus": units * p["gpus_per_unit"], "h100e": units * p["gpus_per_unit"] * p["h100e_per_gpu"],
+                         "it_mw": units * p["it_kw_per_unit"] / 1e3})
+    return pd.DataFrame(rows, columns=["site_id", "gpu_id", "year", "new_units", "units", "gpus", "h100e", "it_mw"])
+
+
+def site_power_table(m) -> pd.DataFrame:
+    rows = []
+    for s, y in m.ix.site_years:
+        rows.append({"site_id": s, "year": y, "open": _v(m.site_open[s, y]) > 0.5, "shell_mw": _v(m.shell_mw[s, y]),
+                     "it_mw": _v(m.it_mw[s, y]), "facility_mw": _v(m.facility_mw[s, y]),
+                     "grid_mw": _v(m.grid_mw[s, y]) if (s, y) in m.grid_mw else 0.0,
+                     "grid_upgrade_mw": _v(m.grid_upgrade_mw[s, y]) if (s, y) in m.grid_upgrade_mw else 0.0,
+                     "firm_mw": _v(m.firm_mw[s, y]), "need_mw": _v(m.need_mw[s, y])})
+    return pd.DataFrame(rows)
+
+
+def dispatch_table(m) -> pd.DataFrame:
+    """MW by source in every slice: generation per tech, grid, storage (discharge +, charge −), unserved."""
+    rows = []
+    for (s, k, y, h), var in m.gen_mw.items():
+        rows.append((s, y, h, k, _v(var)))
+    for (s, y, h), var in m.import_mw.items():
+        rows.append((s, y, h, "grid", _v(var)))
+    for (s, k, y, h), var in m.discharge_mw.items():
+        rows.append((s, y, h, k, _v(var) - _v(m.charge_mw[s, k, y, h])))
+    for (s, y, h), var in m.unserved_mw.items():
+        rows.append((s, y, h, "unserved", _v(var)))
+    frame = pd.DataFrame(rows, columns=["site_id", "year", "slice", "source", "mw"])
+    weights = m.ix.slice_weight_h
+    frame["weight_h"] = frame["slice"].map(weights)
+    open_years = {(s, y) for s, y in m.ix.site_years if _v(m.site_open[s, y]) > 0.5}
+    keep = [(s, y) in open_years for s, y in zip(frame.site_id, frame.year)]
+    return frame[keep].reset_index(drop=True)
+
+
+def energy_table(m) -> pd.DataFrame:
+    d = dispatch_table(m)
+    if d.empty:
+        return pd.DataFrame(columns=["site_id", "year", "source", "energy_mwh"])
+    d["energy_mwh"] = d["mw"] * d["weight_h"]
+    out = d.groupby(["site_id", "year", "source"], as_index=False)["energy_mwh"].sum()
+    return out[out["energy_mwh"].abs() > TOL].reset_index(drop=True)
+
+
+def cost_table(m) -> pd.DataFrame:
+    """USD by year and category: cash capex (what budgets limit) and annual cost (what the objective
+    discounts), with the discounted value of each annual cost."""
+    ix = m.ix
+    rows = []
+    for y in ix.years:
+        for c in CAPEX_CATEGORIES:
+            rows.append({"year": y, "kind": "cash_capex", "category": c, "usd": _v(m.capex_musd[c, y]) * MUSD,
+                         "npv_usd": None})
+        for c in COST_CATEGORIES:
+            annual = _v(m.cost_musd[c, y]) * MUSD
+            rows.append({"year": y, "kind": "annual_cost", "category": c, "usd": annual,
+                         "npv_usd": annual * ix.discount[y]})
+    return pd.DataFrame(rows)
+
+
+def compute_table(m) -> pd.DataFrame:
+    ix = m.ix
+    rows = []
+    for y in ix.years:
+        per_site = {s: _v(m.site_h100e[s, y]) for s in ix.sites if (s, y) in m.site_h100e}
+        largest = max(per_site.items(), key=lambda kv: kv[1], default=(None, 0.0))
+        rows.append({"year": y, "h100e": sum(per_site.values()), "target_h100e": ix.inputs.compute_target_h100e.get(y),
+                     "largest_site": largest[0] if largest[1] else None, "largest_site_h100e": largest[1]})
+    return pd.DataFrame(rows)
+
+
+def emissions_table(m) -> pd.DataFrame:
+    ix = m.ix
+    rows = []
+    for y in ix.years:
+        load = _v(m.load_mwh[y])
+        rows.append({"year": y, "emissions_t": _v(m.emissions_t[y]), "load_mwh": load,
+                     "clean_mwh": _v(m.clean_mwh[y]), "clean_share": _v(m.clean_mwh[y]) / load if load else None,
+                     "cap_t": ix.inputs.carbon_cap_t[y] if ix.inputs.carbon_cap_t[y] != float("inf") else None})
+    return pd.DataFrame(rows)
+
+
+def region_table(m) -> pd.DataFrame:
+    ix = m.ix
+    rows = []
+    for r in ix.regions:
+        for y in ix.years:
+            used = sum(_v(m.grid_mw[s, y]) for s in ix.sites_in_region[r] if (s, y) in m.grid_mw)
+            headroom = ix.inputs.headroom_mw[r, y]
+            rows.append({"region_id": r, "year": y, "grid_mw": used,
+                         "headroom_mw": headroom if headroom != float("inf") else None})
+    return pd.DataFrame(rows)

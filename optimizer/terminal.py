@@ -1,0 +1,45 @@
+"""The short run summary printed to the terminal (rich tables)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+
+from optimizer.errors import display_path
+
+
+def print_run(console: Console, outcome) -> None:
+    s = outcome.summary
+    sol = outcome.solution
+    colour = "green" if sol.status == "optimal" else "yellow" if sol.has_solution else "red"
+    console.print(f"[bold {colour}]{sol.summary}[/]  build {s['build_seconds']:.1f} s, "
+                  f"handoff {s['handoff_seconds']:.1f} s, HiGHS {s['solve_seconds']:.1f} s  "
+                  f"({s['model'].get('rows', 0):,} rows, {s['model'].get('columns', 0):,} columns)")
+    if not sol.has_solution:
+        console.print(f"results: {display_path(outcome.out_dir)}/summary.json")
+        return
+    years = [str(y) for y in outcome.inputs.years]
+    console.print(f"net present cost: [bold]${s['objective_usd'] / 1e9:,.2f} B[/]   sites: {', '.join(s['sites']) or '—'}")
+    console.print(_year_table("MW by source", s["capacity_mw"], years, "{:,.0f}"))
+    console.print(_year_table("GPUs in service", s["gpus"], years, "{:,.0f}"))
+    compute = Table(title="compute and money", show_lines=False)
+    compute.add_column("")
+    for y in years:
+        compute.add_column(y, justify="right")
+    compute.add_row("h100e", *[f"{s['compute_h100e'].get(y, 0):,.0f}" for y in years])
+    targets = outcome.inputs.compute_target_h100e
+    compute.add_row("target", *[f"{targets[int(y)]:,.0f}" if int(y) in targets else "" for y in years])
+    compute.add_row("capex $B", *[f"{s['capex_usd'].get(y, 0) / 1e9:,.2f}" for y in years])
+    compute.add_row("kt CO2", *[f"{s['emissions_t'].get(y, 0) / 1e3:,.0f}" for y in years])
+    console.print(compute)
+    console.print(f"results: {display_path(outcome.out_dir)}")
+
+
+def _year_table(title: str, data: dict, years: list[str], fmt: str) -> Table:
+    table = Table(title=title)
+    table.add_column("")
+    for y in years:
+        table.add_column(y, justify="right")
+    for key, by_year in sorted(data.items()):
+        table.add_row(key, *[fmt.format(by_year[y]) if y in by_year else "" for y in years])
+    return table

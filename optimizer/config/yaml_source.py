@@ -18,6 +18,7 @@ import yaml
 from optimizer.errors import Problem, display_path
 
 KeyPath = tuple[Any, ...]
+PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @dataclass
@@ -88,6 +89,10 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, SourceMap, list[Problem]]:
 
 def _build(loader, node, path: KeyPath, smap: SourceMap, shown: str, problems: list[Problem]):
     """Turn a composed YAML node into plain data, recording each key's line."""
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in PLAIN_TAGS:
+        problems.append(Problem(shown, node.start_mark.line + 1, dotted(path), f"YAML tag '{node.tag}' is not allowed",
+                                "tags such as !!python/... are not allowed; write plain values"))
+        return None
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         out: dict[Any, Any] = {}

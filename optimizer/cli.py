@@ -57,7 +57,7 @@ def run(config: Path = typer.Argument(..., help="config YAML file"),
 def main() -> None:
     """Console entry point: package errors become a message and an exit code, never a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except InputError as exc:
         err_console.print(f"[bold red]Input error[/]: {exc.render()}", highlight=False, markup=True, soft_wrap=True)
         sys.exit(EXIT_INPUT)
@@ -69,13 +69,12 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
+    except Exception as exc:
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # a usage error from the argument parser
             exc.show()
             sys.exit(EXIT_INPUT)
         raise
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,81 @@
+"""`siting run`: the run folder, summary.json, exit codes, and never overwriting a run."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from optimizer import cli
+from helpers import GPU, SITE, row, write_case
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(monkeypatch, *args) -> int:
+    monkeypatch.setattr(sys, "argv", ["siting", "run", *map(str, args)])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    return exit_info.value.code
+
+
+@pytest.fixture
+def grid_case(tmp_path):
+    site = row(SITE, grid_existing_mw=50.0)
+    gpu = row(GPU, price_usd_per_unit=1e6, supply_gpus_per_year=30)
+    return write_case(tmp_path / "case", {"name": "tiny", "targets": {"compute_h100e": {2026: 10}}},
+                      sites=[site], techs=[], gpus=[gpu])
+
+
+def test_run_writes_summary_and_tables(grid_case, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "run1"
+    assert run_cli(monkeypatch, grid_case, "--out", out) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("status", "objective_usd", "mip_gap", "build_seconds", "solve_seconds", "sites", "capacity_mw",
+                "gpus", "compute_h100e", "capex_usd", "emissions_t", "model"):
+        assert key in summary
+    assert summary["status"] == "optimal"
+    assert summary["objective_usd"] == pytest.approx(10e6 + 10 * 8760 * 50)
+    assert summary["sites"] == ["A"]
+    assert summary["gpus"] == {"X": {"2026": 10.0}}
+    assert summary["compute_h100e"] == {"2026": 10.0}
+    assert summary["capex_usd"] == {"2026": pytest.approx(10e6)}
+    assert set(summary["model"]) == {"rows", "columns", "nonzeros", "integer_columns"}
+    tables = {p.stem for p in (out / "tables").glob("*.csv")}
+    assert {"sites", "capacity", "gpus", "site_power", "energy", "costs", "compute", "emissions"} <= tables
+    energy = pd.read_csv(out / "tables" / "energy.csv")
+    assert energy.loc[energy.source == "grid", "energy_mwh"].sum() == pytest.approx(10 * 8760)
+    assert "net present cost" in capsys.readouterr().out
+
+
+def test_runs_are_never_overwritten(grid_case, tmp_path, monkeypatch):
+    out = tmp_path / "run1"
+    assert run_cli(monkeypatch, grid_case, "--out", out) == 0
+    before = (out / "summary.json").read_text()
+    assert run_cli(monkeypatch, grid_case, "--out", out) == 2
+    assert (out / "summary.json").read_text() == before
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(monkeypatch, grid_case) == 0
+    assert run_cli(monkeypatch, grid_case) == 0
+    assert len(list((tmp_path / "runs").iterdir())) == 2
+
+
+def test_infeasible_exits_3_with_status(grid_case, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "bad"
+    code = run_cli(monkeypatch, grid_case, "--out", out, "--set", "targets.compute_h100e={2026: 31}")
+    assert code == 3
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "infeasible"
+    assert "no plan satisfies every constraint" in capsys.readouterr().out
+
+
+def test_time_limit_without_a_plan_exits_3(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "tl"
+    code = run_cli(monkeypatch, ROOT / "configs" / "example.yaml", "--out", out, "--set", "solver.time_limit_s=0.01")
+    assert code == 3
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "time_limit"
+    assert "no plan found within the time limit" in capsys.readouterr().out

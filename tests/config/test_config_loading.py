@@ -70,7 +70,9 @@ def test_year_map_holds_until_the_next_year(tmp_path):
 
 def test_validate_prints_summary(monkeypatch, capsys):
     monkeypatch.setattr(sys, "argv", ["siting", "validate", str(EXAMPLE)])
-    cli.main()
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "is valid" in out and "time slices" in out and "24" in out
 

@@ -1,9 +1,9 @@
 """Solve a built model with HiGHS and return a typed :class:`Solution`; never raise for an
 infeasible or unfinished solve.
 
-Handoff: Pyomo's linear standard-form compiler turns the model into sparse matrices (A, c, row
-bounds), which are passed to ``highspy`` in one call; the column values are written back into
-the Pyomo variables. (The benchmark in ``benchmarks/`` compares this route with the others.)
+Handoff: :func:`optimizer.handoff.compile_model` turns the model into one sparse matrix (Pyomo's
+standard-form compiler for the Pyomo constraints, row blocks as they are), which is passed to
+``highspy`` in one call; the column values are written back into the Pyomo variables.
 
 Objectives: ``min_cost`` minimises ``objective_cost``. ``max_compute`` first maximises
 ``objective_compute``, then holds compute at the value found and minimises cost.
@@ -21,9 +21,9 @@ import highspy
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from optimizer.config.schema import Solver
+from optimizer.handoff import StandardForm, compile_model, load_values
 
 STATUS_WITH_SOLUTION = ("optimal", "time_limit", "gap_limit", "interrupted")
 
@@ -43,7 +43,7 @@ class Solution:
     message: str = ""
     compute_measure: float | None = None
     highs: object = None          # the Highs instance of the last stage (duals, IIS)
-    repn: object = None           # the standard form it was given (rows and columns to Pyomo)
+    form: object = None           # the StandardForm it was given (rows and columns back to the model)
 
     @property
     def summary(self) -> str:
@@ -65,7 +65,7 @@ def solve(m: pyo.ConcreteModel, options: Solver, objective_kind: str = "min_cost
 
 def _solve_max_compute(m, options: Solver) -> Solution:
     _use_objective(m, "objective_compute")
-    first = solve_active(m, options, maximise=True)
+    first = solve_active(m, options)
     if not first.has_solution:
         return first
     best = first.objective
@@ -85,49 +85,42 @@ def _use_objective(m, name: str) -> None:
         obj.activate() if obj.name == name else obj.deactivate()
 
 
-def solve_active(m: pyo.ConcreteModel, options: Solver, maximise: bool = False) -> Solution:
+def solve_active(m: pyo.ConcreteModel, options: Solver) -> Solution:
     """Compile the active objective and constraints, solve with HiGHS, load the solution."""
     t0 = time.perf_counter()
     try:
-        repn = LinearStandardFormCompiler().write(m, mixed_form=True)
+        form = compile_model(m)
     except InfeasibleConstraintException as exc:
         return Solution("infeasible", False, message=str(exc))
-    h, size = _to_highs(repn, options)
+    h = to_highs(form, options)
     handoff = time.perf_counter() - t0
     t1 = time.perf_counter()
     h.run()
     solve_seconds = time.perf_counter() - t1
-    solution = _read_outcome(h, repn, maximise)
-    solution.handoff_seconds, solution.solve_seconds, solution.model_size = handoff, solve_seconds, size
-    solution.highs, solution.repn = h, repn
+    solution = _read_outcome(h, form.maximise)
+    solution.handoff_seconds, solution.solve_seconds, solution.model_size = handoff, solve_seconds, form.size
+    solution.highs, solution.form = h, form
     if solution.has_solution:
-        _load_values(h, repn)
+        load_values(form, h.getSolution().col_value)
     return solution
 
 
-def _to_highs(repn, options: Solver) -> tuple[highspy.Highs, dict]:
-    cols = repn.columns
-    n, A = len(cols), repn.A.tocsc()
-    inf = highspy.kHighsInf
+def to_highs(form: StandardForm, options: Solver) -> highspy.Highs:
+    """A Highs instance holding ``form`` (always as minimisation) with the config's options."""
     lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n, A.shape[0]
-    cost = repn.c.toarray()[0] if repn.c.shape[0] else np.zeros(n)
-    lp.col_cost_ = cost
-    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-    lp.col_lower_ = np.array([-inf if v.lb is None else v.lb for v in cols], dtype=float)
-    lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
-    rhs = np.asarray(repn.rhs, dtype=float)
-    sense = np.array([r.bound_type for r in repn.rows], dtype=int)
-    lp.row_lower_ = np.where(sense <= 0, rhs, -inf)
-    lp.row_upper_ = np.where(sense >= 0, rhs, inf)
+    lp.num_col_, lp.num_row_ = form.A.shape[1], form.A.shape[0]
+    sign = -1.0 if form.maximise else 1.0
+    lp.col_cost_ = sign * form.cost
+    lp.offset_ = sign * form.offset
+    lp.col_lower_, lp.col_upper_ = form.col_lower, form.col_upper
+    lp.row_lower_, lp.row_upper_ = form.row_lower, form.row_upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
-    integer = np.array([v.is_integer() or v.is_binary() for v in cols], dtype=bool)
-    if integer.any():
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in integer]
+    lp.a_matrix_.start_ = form.A.indptr
+    lp.a_matrix_.index_ = form.A.indices
+    lp.a_matrix_.value_ = form.A.data
+    if form.integer.any():
+        kinds = np.where(form.integer, int(highspy.HighsVarType.kInteger), int(highspy.HighsVarType.kContinuous))
+        lp.integrality_ = [highspy.HighsVarType(int(k)) for k in kinds]
     h = new_highs()
     h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
@@ -136,8 +129,7 @@ def _to_highs(repn, options: Solver) -> tuple[highspy.Highs, dict]:
     if options.threads:
         h.setOptionValue("threads", int(options.threads))
     h.passModel(lp)
-    size = {"rows": int(A.shape[0]), "columns": n, "nonzeros": int(A.nnz), "integer_columns": int(integer.sum())}
-    return h, size
+    return h
 
 
 def new_highs() -> highspy.Highs:
@@ -155,7 +147,7 @@ def new_highs() -> highspy.Highs:
     return h
 
 
-def _read_outcome(h: highspy.Highs, repn, maximise: bool) -> Solution:
+def _read_outcome(h: highspy.Highs, maximise: bool) -> Solution:
     status = h.getModelStatus()
     info = h.getInfo()
     S = highspy.HighsModelStatus
@@ -185,11 +177,3 @@ def _read_outcome(h: highspy.Highs, repn, maximise: bool) -> Solution:
         "error": f"HiGHS stopped with status {h.modelStatusToString(status)}",
     }.get(name, "")
     return Solution(name, has_solution, objective, bound, gap, message=message)
-
-
-def _load_values(h: highspy.Highs, repn) -> None:
-    values = np.asarray(h.getSolution().col_value)
-    for var, x in zip(repn.columns, values):
-        if var.is_integer() or var.is_binary():
-            x = round(x)
-        var.set_value(float(x), skip_validation=True)

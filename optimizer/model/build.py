@@ -16,6 +16,7 @@ def build_model(inputs: Inputs) -> pyo.ConcreteModel:
     ix = build_index(inputs)
     m = pyo.ConcreteModel(name=inputs.config.name or "siting")
     m.ix = ix
+    m.row_blocks = {}             # large hourly families as coefficient arrays (model/rows.py)
     sites.add(m, ix)              # campuses and data halls
     compute.add(m, ix)            # GPUs, IT load, supply caps, compute targets
     power_capacity.add(m, ix)     # MW by tech: lead times, lifetimes, units, permits, land

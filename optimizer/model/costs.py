@@ -1,13 +1,13 @@
 """Costs in million USD: cash capex by year, and the annual cost by category that the objective
-discounts.
+discounts. Both are accounting variables defined by equality rows.
 
-Cash capex (paid in the year an asset comes online)
+Cash capex, ``capex_musd[c, y]`` (paid in the year an asset comes online)
     sites  site_capex_usd[s] · site_build[s, y] + shell_capex_usd_per_kw[s] · 1000 · shell_new_mw[s, y]
     gpus   price_usd_per_unit[g] · gpu_new_units[s, g, y]
     power  capex_usd_per_kw[k] · 1000 · cap_added_mw[s, k, y]
     grid   grid_upgrade_usd_per_kw[s] · 1000 · grid_upgrade_mw[s, y]
 
-Annual cost in year y (cost_musd[c, y])
+Annual cost in year y, ``cost_musd[c, y]``
     annuity_<asset>  Σ over assets in service in y of capex · crf(rate, life)  (only years inside the
                      horizon are counted, so a late build is not charged its whole price)
     fixed_om         Σ fom_usd_per_kw_year[k] · 1000 · cap_mw[s, k, y]
@@ -16,6 +16,7 @@ Annual cost in year y (cost_musd[c, y])
     grid_energy      Σ_h w_h · import_mw · grid_price[r(s)]
     carbon           carbon_price[y] · emissions_t[y]
     unserved         Σ_h w_h · unserved_mw · value_of_lost_load
+(all divided by 10⁶ for MUSD)
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from collections import defaultdict
 import pyomo.environ as pyo
 
 from optimizer.model.index import MUSD, Index, crf
+from optimizer.model.power_capacity import is_lumpy
+from optimizer.model.rows import add_block
 
 CAPEX_CATEGORIES = ("sites", "gpus", "power", "grid")
 COST_CATEGORIES = ("annuity_sites", "annuity_gpus", "annuity_power", "annuity_grid", "fixed_om", "fuel",
@@ -32,62 +35,93 @@ COST_CATEGORIES = ("annuity_sites", "annuity_gpus", "annuity_power", "annuity_gr
 
 
 def capex_assets(m, ix: Index):
-    """Every investment as (category, online year, life years, MUSD per unit of var, var)."""
+    """Every investment as (category, online year, life years, MUSD per unit of the variable, var, key)."""
     for s, y in m.site_build:
         row = ix.S[s]
-        yield "sites", y, int(row["lifetime_years"]), row["site_capex_usd"] / MUSD, m.site_build[s, y]
-        yield "sites", y, int(row["lifetime_years"]), row["shell_capex_usd_per_kw"] * 1e3 / MUSD, m.shell_new_mw[s, y]
+        yield "sites", y, int(row["lifetime_years"]), row["site_capex_usd"] / MUSD, m.site_build, (s, y)
+        yield "sites", y, int(row["lifetime_years"]), row["shell_capex_usd_per_kw"] * 1e3 / MUSD, m.shell_new_mw, (s, y)
     for s, g, y in m.gpu_new_units:
         p = ix.G[g]
-        yield "gpus", y, int(p["lifetime_years"]), p["price_usd_per_unit"] / MUSD, m.gpu_new_units[s, g, y]
+        yield "gpus", y, int(p["lifetime_years"]), p["price_usd_per_unit"] / MUSD, m.gpu_new_units, (s, g, y)
     for s, k, y in ix.tech_build:
         t = ix.K[k]
-        yield "power", y, int(t["lifetime_years"]), t["capex_usd_per_kw"] * 1e3 / MUSD, m.cap_added_mw[s, k, y]
+        musd_per_mw = t["capex_usd_per_kw"] * 1e3 / MUSD
+        if is_lumpy(ix, k):
+            yield "power", y, int(t["lifetime_years"]), musd_per_mw * t["unit_mw"], m.cap_new_units, (s, k, y)
+        else:
+            yield "power", y, int(t["lifetime_years"]), musd_per_mw, m.cap_new_mw, (s, k, y)
     for s, y in m.grid_upgrade_mw:
         yield "grid", y, int(ix.S[s]["lifetime_years"]), ix.S[s]["grid_upgrade_usd_per_kw"] * 1e3 / MUSD, \
-            m.grid_upgrade_mw[s, y]
+            m.grid_upgrade_mw, (s, y)
+
+
+class _Terms:
+    """Collects (row, var component, key, coefficient) entries, then writes them into a block."""
+
+    def __init__(self, rows: dict):
+        self.rows = rows
+        self.by_var: dict[int, tuple] = {}
+
+    def add(self, row_key, var, key, coef: float) -> None:
+        if coef:
+            entry = self.by_var.setdefault(id(var), (var, [], [], []))
+            entry[1].append(self.rows[row_key])
+            entry[2].append(key)
+            entry[3].append(-coef)
+
+    def write(self, block) -> None:
+        for var, rows, keys, coefs in self.by_var.values():
+            block.term(var, rows, keys, coefs)
 
 
 def add(m: pyo.ConcreteModel, ix: Index) -> None:
-    """Declare capex_musd[category, y] (cash) and cost_musd[category, y] (annual, undiscounted)."""
-    cash, annual = defaultdict(list), defaultdict(list)
+    cash_index = [(c, y) for c in CAPEX_CATEGORIES for y in ix.years]
+    cost_index = [(c, y) for c in COST_CATEGORIES for y in ix.years]
+    m.capex_musd = pyo.Var(cash_index, domain=pyo.NonNegativeReals)
+    m.cost_musd = pyo.Var(cost_index, domain=pyo.NonNegativeReals)
+    costs_capex_def(m, ix, cash_index)
+    costs_annual_def(m, ix, cost_index)
+
+
+def costs_capex_def(m, ix: Index, index) -> None:
+    """capex_musd[c, y] − Σ capex of assets of category c coming online in y = 0."""
+    terms = _Terms({key: i for i, key in enumerate(index)})
+    for category, built, _, musd, var, key in capex_assets(m, ix):
+        terms.add((category, built), var, key, musd)
+    block = add_block(m, "costs_capex_def", index, lower=0.0, upper=0.0)
+    block.term(m.capex_musd, range(len(index)), index, 1.0)
+    terms.write(block)
+
+
+def costs_annual_def(m, ix: Index, index) -> None:
+    """cost_musd[c, y] − Σ annual cost terms of category c in year y = 0."""
+    terms = _Terms({key: i for i, key in enumerate(index)})
     rate = ix.inputs.config.horizon.discount_rate
-    for category, built, life, musd, var in capex_assets(m, ix):
-        if musd == 0:
-            continue
-        cash[category, built].append(musd * var)
+    for category, built, life, musd, var, key in capex_assets(m, ix):
         yearly = musd * crf(rate, life)
         for y in ix.years:
             if built <= y < built + life:
-                annual["annuity_" + category, y].append(yearly * var)
-    for key, terms in _operating(m, ix).items():
-        annual[key].extend(terms)
-    m.capex_musd = pyo.Expression([(c, y) for c in CAPEX_CATEGORIES for y in ix.years],
-                                  rule=lambda m, c, y: pyo.quicksum(cash.get((c, y), [])))
-    m.cost_musd = pyo.Expression([(c, y) for c in COST_CATEGORIES for y in ix.years],
-                                 rule=lambda m, c, y: pyo.quicksum(annual.get((c, y), [])))
+                terms.add(("annuity_" + category, y), var, key, yearly)
+    _operating(m, ix, terms)
+    block = add_block(m, "costs_annual_def", index, lower=0.0, upper=0.0)
+    block.term(m.cost_musd, range(len(index)), index, 1.0)
+    terms.write(block)
 
 
-def _operating(m, ix: Index) -> dict:
-    out = defaultdict(list)
+def _operating(m, ix: Index, terms: _Terms) -> None:
     w = ix.slice_weight_h
-    for (s, k, y), var in m.cap_mw.items():
-        if ix.K[k]["fom_usd_per_kw_year"]:
-            out["fixed_om", y].append(ix.K[k]["fom_usd_per_kw_year"] * 1e3 / MUSD * var)
-    for (s, k, y, h), var in m.gen_mw.items():
+    for (s, k, y) in m.cap_mw:
+        terms.add(("fixed_om", y), m.cap_mw, (s, k, y), ix.K[k]["fom_usd_per_kw_year"] * 1e3 / MUSD)
+    for (s, k, y, h) in m.gen_mw:
         t = ix.K[k]
-        fuel = t["heat_rate_btu_per_kwh"] / 1e3 * t["fuel_price_usd_per_mmbtu"]
-        if fuel:
-            out["fuel", y].append(w[h] * fuel / MUSD * var)
-        if t["vom_usd_per_mwh"]:
-            out["variable_om", y].append(w[h] * t["vom_usd_per_mwh"] / MUSD * var)
-    for (s, y, h), var in m.import_mw.items():
-        out["grid_energy", y].append(w[h] * ix.R[ix.region_of[s]]["grid_price_usd_per_mwh"] / MUSD * var)
+        terms.add(("fuel", y), m.gen_mw, (s, k, y, h),
+                  w[h] * t["heat_rate_btu_per_kwh"] / 1e3 * t["fuel_price_usd_per_mmbtu"] / MUSD)
+        terms.add(("variable_om", y), m.gen_mw, (s, k, y, h), w[h] * t["vom_usd_per_mwh"] / MUSD)
+    for (s, y, h) in m.import_mw:
+        terms.add(("grid_energy", y), m.import_mw, (s, y, h),
+                  w[h] * ix.R[ix.region_of[s]]["grid_price_usd_per_mwh"] / MUSD)
     voll = ix.inputs.config.reliability.value_of_lost_load_usd_per_mwh
-    for (s, y, h), var in m.unserved_mw.items():
-        out["unserved", y].append(w[h] * voll / MUSD * var)
+    for (s, y, h) in m.unserved_mw:
+        terms.add(("unserved", y), m.unserved_mw, (s, y, h), w[h] * voll / MUSD)
     for y in ix.years:
-        price = ix.inputs.carbon_price_usd_per_t[y]
-        if price:
-            out["carbon", y].append(price / MUSD * m.emissions_t[y])
-    return out
+        terms.add(("carbon", y), m.emissions_kt, y, ix.inputs.carbon_price_usd_per_t[y] * 1e3 / MUSD)

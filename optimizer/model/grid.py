@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.model.index import Index, finite
+from optimizer.model.rows import add_block
 
 
 def add(m: pyo.ConcreteModel, ix: Index) -> None:
@@ -52,11 +53,14 @@ def grid_upgrade_total_upper(m, ix: Index) -> None:
 
 def grid_import_upper(m, ix: Index) -> None:
     """Grid energy and grid-delivered PPA energy within the contract:
-    import_mw[s, y, h] + Σ_{k ppa} gen_mw[s, k, y, h] ≤ grid_mw[s, y]."""
-    ppa = {(s, y): [k for k in ix.techs if ix.tech_kind[k] == "ppa" and (s, k, y) in ix.tech_active]
-           for s, y in ix.site_years}
-    m.grid_import_upper = pyo.Constraint(m.import_mw.index_set(), rule=lambda m, s, y, h: (
-        m.import_mw[s, y, h] + pyo.quicksum(m.gen_mw[s, k, y, h] for k in ppa[s, y]) - m.grid_mw[s, y] <= 0))
+    import_mw[s, y, h] + Σ_{k ppa} gen_mw[s, k, y, h] − grid_mw[s, y] ≤ 0."""
+    keys = list(m.import_mw.keys())
+    row = {key: i for i, key in enumerate(keys)}
+    block = add_block(m, "grid_import_upper", keys, upper=0.0)
+    block.term(m.import_mw, range(len(keys)), keys, 1.0)
+    ppa = [key for key in m.gen_mw.keys() if ix.tech_kind[key[1]] == "ppa"]
+    block.term(m.gen_mw, [row[s, y, h] for s, k, y, h in ppa], ppa, 1.0)
+    block.term(m.grid_mw, range(len(keys)), [(s, y) for s, y, h in keys], -1.0)
 
 
 def grid_headroom_upper(m, ix: Index) -> None:

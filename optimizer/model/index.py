@@ -78,44 +78,46 @@ def build_index(inputs: Inputs) -> Index:
     rate = cfg.horizon.discount_rate
     discount = {y: sum((1 + rate) ** -(y + j - y0) for j in range(length)) for y in years}
 
+    S, K = inputs.sites.to_dict("index"), inputs.techs.to_dict("index")
+    G, R = inputs.gpus.to_dict("index"), inputs.regions.to_dict("index")
     forbidden_sites = {c.site for c in cfg.constraints if isinstance(c, ForbidSite)}
     earliest = _earliest(cfg.constraints)
     sites = [s for s in inputs.sites.index if s not in forbidden_sites]
-    region_of = {s: inputs.sites.at[s, "region_id"] for s in sites}
+    region_of = {s: S[s]["region_id"] for s in sites}
     regions = list(inputs.regions.index)
 
     site_build_years = {}
     for s in sites:
-        first_open = max(y0 + int(inputs.sites.at[s, "lead_time_years"]), earliest.get(("site", s), 0))
+        first_open = max(y0 + int(S[s]["lead_time_years"]), earliest.get(("site", s), 0))
         site_build_years[s] = [y for y in years if y >= first_open]
     site_years = [(s, y) for s in sites for y in years if site_build_years[s] and y >= site_build_years[s][0]]
     open_sites = sorted({s for s, _ in site_years}, key=sites.index)
 
     techs = list(inputs.techs.index)
-    tech_kind = {k: inputs.techs.at[k, "kind"] for k in techs}
-    site_techs = [(s, k) for s in open_sites for k in techs if _allowed(inputs, cfg.constraints, s, k, region_of[s])]
+    tech_kind = {k: K[k]["kind"] for k in techs}
+    site_techs = [(s, k) for s in open_sites for k in techs if _allowed(S[s], K[k], cfg.constraints, s, k, region_of[s])]
     tech_build, tech_active = [], {}
     for s, k in site_techs:
-        t = inputs.techs.loc[k]
-        first = max(y0 + int(t.lead_time_years), int(t.first_year), earliest.get(("tech", k), 0),
+        t = K[k]
+        first = max(y0 + int(t["lead_time_years"]), int(t["first_year"]), earliest.get(("tech", k), 0),
                     site_build_years[s][0])
         built = [y for y in years if y >= first]
         tech_build += [(s, k, y) for y in built]
         for y in years:
-            active = [b for b in built if b <= y < b + int(t.lifetime_years)]
+            active = [b for b in built if b <= y < b + int(t["lifetime_years"])]
             if active:
                 tech_active[s, k, y] = active
 
     gpus = list(inputs.gpus.index)
     gpu_build, gpu_active = [], {}
     for g in gpus:
-        p = inputs.gpus.loc[g]
-        first = max(int(p.first_year), earliest.get(("gpu", g), 0))
+        p = G[g]
+        first = max(int(p["first_year"]), earliest.get(("gpu", g), 0))
         for s in open_sites:
-            built = [y for y in years if max(first, site_build_years[s][0]) <= y <= int(p.last_year)]
+            built = [y for y in years if max(first, site_build_years[s][0]) <= y <= int(p["last_year"])]
             gpu_build += [(s, g, y) for y in built]
             for y in years:
-                active = [b for b in built if b <= y < b + int(p.lifetime_years)]
+                active = [b for b in built if b <= y < b + int(p["lifetime_years"])]
                 if active:
                     gpu_active[s, g, y] = active
 
@@ -128,17 +130,16 @@ def build_index(inputs: Inputs) -> Index:
     cf = {}
     for s, k in site_techs:
         if tech_kind[k] in ("solar", "wind"):
-            zone = inputs.sites.at[s, "profile_zone"]
+            zone = S[s]["profile_zone"]
             column = "solar_cf" if tech_kind[k] == "solar" else "wind_cf"
             values = inputs.slices.cf.loc[zone, column]
             cf.update({(s, k, h): float(values[h]) for h in slices})
 
-    grid_sites = [s for s in open_sites if _grid_max_mw(inputs, s) > 0]
+    grid_sites = [s for s in open_sites if _grid_max_mw(S[s]) > 0]
     grid_upgrade = []
     for s in grid_sites:
-        row = inputs.sites.loc[s]
-        if row.grid_upgrade_max_mw > 0:
-            first = max(int(row.grid_queue_year), site_build_years[s][0])
+        if S[s]["grid_upgrade_max_mw"] > 0:
+            first = max(int(S[s]["grid_queue_year"]), site_build_years[s][0])
             grid_upgrade += [(s, y) for y in years if y >= first]
 
     index = Index(
@@ -149,34 +150,31 @@ def build_index(inputs: Inputs) -> Index:
         site_techs=site_techs, tech_build=tech_build, tech_active=tech_active, gpus=gpus, gpu_build=gpu_build,
         gpu_active=gpu_active, slices=slices, slice_weight_h=dict(zip(table["slice"], table["weight_h"])),
         slice_prev=prev, hours_per_slice=float(inputs.slices.hours_per_slice), cf=cf, grid_sites=grid_sites,
-        grid_upgrade=grid_upgrade, S=inputs.sites.to_dict("index"), K=inputs.techs.to_dict("index"),
-        G=inputs.gpus.to_dict("index"), R=inputs.regions.to_dict("index"),
+        grid_upgrade=grid_upgrade, S=S, K=K, G=G, R=R,
     )
     _check_forced_sites(index)
     return index
 
 
-def _grid_max_mw(inputs: Inputs, s: str) -> float:
-    row = inputs.sites.loc[s]
-    return float(row.grid_existing_mw + row.grid_upgrade_max_mw)
+def _grid_max_mw(site: dict) -> float:
+    return float(site["grid_existing_mw"] + site["grid_upgrade_max_mw"])
 
 
-def _allowed(inputs: Inputs, entries, s: str, k: str, region: str) -> bool:
+def _allowed(site: dict, tech: dict, entries, s: str, k: str, region: str) -> bool:
     """Whether tech ``k`` may be built at site ``s`` at all."""
-    site, tech = inputs.sites.loc[s], inputs.techs.loc[k]
     for c in entries:
         if isinstance(c, ForbidTech) and k in c.techs:
             if (c.site is None and c.region is None) or c.site == s or c.region == region:
                 return False
-    if tech.kind == "solar":
-        return site.solar_land_mw > 0
-    if tech.kind == "wind":
-        return site.wind_land_mw > 0
-    if tech.kind == "ppa":
-        return _grid_max_mw(inputs, s) > 0
-    if tech.fuel == "gas":
-        return site.gas_permit_mw > 0
-    return tech.max_mw_per_site > 0
+    if tech["kind"] == "solar":
+        return site["solar_land_mw"] > 0
+    if tech["kind"] == "wind":
+        return site["wind_land_mw"] > 0
+    if tech["kind"] == "ppa":
+        return _grid_max_mw(site) > 0
+    if tech["fuel"] == "gas":
+        return site["gas_permit_mw"] > 0
+    return tech["max_mw_per_site"] > 0
 
 
 def _earliest(entries) -> dict[tuple[str, str], int]:

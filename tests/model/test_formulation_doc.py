@@ -41,6 +41,8 @@ def test_every_constraint_is_documented(tmp_path):
     solve(m, inputs.config.solver, "max_compute")  # adds objective_compute_floor
     doc = DOC.read_text()
     names = {c.name for c in m.component_objects((pyo.Constraint, pyo.Objective)) if len(c) > 0}
+    names |= {name for name, block in m.row_blocks.items() if len(block) > 0}
+    assert {"dispatch_balance", "dispatch_soc_balance", "grid_import_upper"} <= names
     assert len(names) >= 30
     missing = sorted(n for n in names if f"`{n}`" not in doc and f"`{n.rsplit('_', 1)[0]}_upper` / `_lower`" not in doc)
     assert not missing, f"constraints missing from docs/formulation.md: {missing}"

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
+import pandas as pd
 import yaml
 
 from optimizer.errors import InputError, Problem, display_path
@@ -77,7 +78,8 @@ def make_summary(inputs: Inputs, solution: Solution, results: Results | None, bu
     if results is None:
         return summary
     r = results
-    cap = r.capacity.groupby(["tech_id", "year"])["capacity_mw"].sum()
+    grid = r.site_power.assign(tech_id="grid").groupby(["tech_id", "year"])["grid_peak_mw"].sum()
+    cap = pd.concat([r.capacity.groupby(["tech_id", "year"])["capacity_mw"].sum(), grid])
     gpus = r.gpus.groupby(["gpu_id", "year"])["gpus"].sum()
     capex = r.costs[r.costs.kind == "cash_capex"].groupby("year")["usd"].sum()
     targets = {str(y): bool(row.h100e >= row.target_h100e * (1 - 1e-6))

@@ -88,11 +88,22 @@ def gpu_table(m) -> pd.DataFrame:
 
 
 def site_power_table(m) -> pd.DataFrame:
+    """Per site and year: halls, IT and facility load, grid contract and the peak actually drawn
+    (import plus grid-delivered PPA energy), firm capacity and what reliability needs."""
+    peak: dict[tuple[str, int], dict[str, float]] = {}
+    for (s, y, h), var in m.import_mw.items():
+        peak.setdefault((s, y), {}).setdefault(h, 0.0)
+        peak[s, y][h] += _v(var)
+    for (s, k, y, h), var in m.gen_mw.items():
+        if m.ix.tech_kind[k] == "ppa":
+            peak.setdefault((s, y), {}).setdefault(h, 0.0)
+            peak[s, y][h] += _v(var)
     rows = []
     for s, y in m.ix.site_years:
         rows.append({"site_id": s, "year": y, "open": _v(m.site_open[s, y]) > 0.5, "shell_mw": _v(m.shell_mw[s, y]),
                      "it_mw": _v(m.it_mw[s, y]), "facility_mw": _v(m.facility_mw[s, y]),
                      "grid_mw": _v(m.grid_mw[s, y]) if (s, y) in m.grid_mw else 0.0,
+                     "grid_peak_mw": max(peak.get((s, y), {}).values(), default=0.0),
                      "grid_upgrade_mw": _v(m.grid_upgrade_mw[s, y]) if (s, y) in m.grid_upgrade_mw else 0.0,
                      "firm_mw": _v(m.firm_mw[s, y]), "need_mw": _v(m.need_mw[s, y])})
     return pd.DataFrame(rows)

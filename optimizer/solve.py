@@ -23,6 +23,7 @@ import pyomo.environ as pyo
 from pyomo.common.errors import InfeasibleConstraintException
 
 from optimizer.config.schema import Solver
+from optimizer.errors import SolveError
 from optimizer.handoff import StandardForm, compile_model, load_values
 
 STATUS_WITH_SOLUTION = ("optimal", "time_limit", "gap_limit", "interrupted")
@@ -92,10 +93,14 @@ def solve_active(m: pyo.ConcreteModel, options: Solver) -> Solution:
         form = compile_model(m)
     except InfeasibleConstraintException as exc:
         return Solution("infeasible", False, message=str(exc))
-    h = to_highs(form, options)
-    handoff = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    h.run()
+    try:
+        h = to_highs(form, options)
+        handoff = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        if h.run() == highspy.HighsStatus.kError and h.getModelStatus() == highspy.HighsModelStatus.kSolveError:
+            raise SolveError("HiGHS failed while solving; try presolve: false or another seed")
+    except SolveError as exc:
+        return Solution("error", False, message=str(exc), model_size=form.size)
     solve_seconds = time.perf_counter() - t1
     solution = _read_outcome(h, form.maximise)
     solution.handoff_seconds, solution.solve_seconds, solution.model_size = handoff, solve_seconds, form.size
@@ -128,8 +133,22 @@ def to_highs(form: StandardForm, options: Solver) -> highspy.Highs:
     h.setOptionValue("presolve", "on" if options.presolve else "off")
     if options.threads:
         h.setOptionValue("threads", int(options.threads))
-    h.passModel(lp)
+    for name, value in options.highs_options.items():
+        h.setOptionValue(name, value)  # checked when the config is loaded (rejected_highs_options)
+    if h.passModel(lp) == highspy.HighsStatus.kError:
+        raise SolveError("HiGHS rejected the model (see its log); this is a bug, please report it")
     return h
+
+
+def rejected_highs_options(options: dict) -> dict[str, str]:
+    """Options HiGHS does not accept, with the reason: {name: message}."""
+    h = new_highs()
+    rejected = {}
+    for name, value in options.items():
+        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            known = h.getOptionValue(name)[0] == highspy.HighsStatus.kOk
+            rejected[name] = f"HiGHS rejects the value {value!r}" if known else "HiGHS has no option of that name"
+    return rejected
 
 
 def new_highs() -> highspy.Highs:

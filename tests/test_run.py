@@ -41,6 +41,7 @@ def test_run_writes_summary_and_tables(grid_case, tmp_path, monkeypatch, capsys)
     assert summary["objective_usd"] == pytest.approx(10e6 + 10 * 8760 * 50)
     assert summary["sites"] == ["A"]
     assert summary["gpus"] == {"X": {"2026": 10.0}}
+    assert summary["capacity_mw"] == {"grid": {"2026": pytest.approx(10.0)}}
     assert summary["compute_h100e"] == {"2026": 10.0}
     assert summary["capex_usd"] == {"2026": pytest.approx(10e6)}
     assert set(summary["model"]) == {"rows", "columns", "nonzeros", "integer_columns"}
@@ -79,3 +80,25 @@ def test_time_limit_without_a_plan_exits_3(tmp_path, monkeypatch, capsys):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "time_limit"
     assert "no plan found within the time limit" in capsys.readouterr().out
+
+
+def test_a_plan_found_at_a_node_limit_reports_bound_and_gap(tmp_path, monkeypatch, capsys):
+    """A limit reached with an incumbent: exit 0, the status says so, bound and gap are reported."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import write_instance
+
+    config = write_instance(tmp_path / "case", 6, 4, 4, 2, 24, seed=0, time_limit_s=60, mip_gap=0.0)
+    out = tmp_path / "run"
+    code = run_cli(monkeypatch, config, "--out", out, "--set", "solver.highs_options={mip_max_nodes: 1}")
+    assert code == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "solution_limit"
+    assert 0 < summary["mip_gap"] < 0.05
+    assert summary["bound_usd"] <= summary["objective_usd"]
+    assert "best plan found" in capsys.readouterr().out
+
+
+def test_unknown_highs_option_is_an_input_error(grid_case, tmp_path, monkeypatch, capsys):
+    code = run_cli(monkeypatch, grid_case, "--out", tmp_path / "x", "--set", "solver.highs_options={mip_max_nodez: 1}")
+    assert code == 2
+    assert "solver.highs_options.mip_max_nodez: HiGHS has no option of that name" in capsys.readouterr().err

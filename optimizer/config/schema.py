@@ -135,6 +135,8 @@ class Solver(Section):
     presolve: bool = True
     integer_gpus: bool = Field(True, description="GPU units as integers (False: a faster LP relaxation)")
     integer_power_units: bool = Field(True, description="lumpy techs in whole units")
+    highs_options: dict[str, bool | int | float | str] = Field(
+        default_factory=dict, description="further HiGHS options by name, e.g. mip_heuristic_effort: 0.2")
 
 
 class Config(Section):

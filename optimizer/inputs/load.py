@@ -77,6 +77,7 @@ def load_all(path: str | Path, overrides: Iterable[str] = ()) -> tuple[LoadedCon
         problems += _table_references(frames, slices, raw["data"]["sites"])
         problems += cross_check(raw, smap, frames)
     problems += year_checks(raw, smap)
+    problems += _solver_option_checks(raw, smap)
     if problems:
         raise InputError(problems)
     loaded = LoadedConfig(config, Path(path).resolve(), smap, raw)
@@ -229,6 +230,17 @@ def cross_check(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]) -> 
             if entry.get(kind) is not None:
                 check(kind, entry[kind], ("constraints", i, kind))
     return problems
+
+
+def _solver_option_checks(raw: dict, smap: SourceMap) -> list[Problem]:
+    options = _get(raw, "solver", "highs_options")
+    if not isinstance(options, dict) or not options:
+        return []
+    from optimizer.solve import rejected_highs_options
+
+    return [_problem(smap, ("solver", "highs_options", name), message,
+                     "see the option list in the HiGHS documentation")
+            for name, message in rejected_highs_options(options).items()]
 
 
 def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:

@@ -43,7 +43,7 @@ def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path
     model = build_model(inputs)
     build_seconds = time.perf_counter() - t0
     solution = solve(model, inputs.config.solver, inputs.config.objective.kind)
-    results = read_results(model) if solution.has_solution else None
+    results = read_results(model, solution, build_seconds) if solution.has_solution else None
     summary = make_summary(inputs, solution, results, build_seconds)
     if write:
         _write_run(out_dir, summary, results, loaded.raw)

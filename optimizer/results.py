@@ -29,6 +29,7 @@ class Results:
     compute: pd.DataFrame
     emissions: pd.DataFrame
     regions: pd.DataFrame
+    solver: pd.DataFrame
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -39,11 +40,22 @@ def _v(x) -> float:
     return 0.0 if value is None or abs(value) < TOL else float(value)
 
 
-def read_results(m: pyo.ConcreteModel) -> Results:
+def read_results(m: pyo.ConcreteModel, solution=None, build_seconds: float = 0.0) -> Results:
     return Results(sites=site_table(m), capacity=capacity_table(m), gpus=gpu_table(m),
                    site_power=site_power_table(m), energy=energy_table(m), dispatch=dispatch_table(m),
                    costs=cost_table(m), compute=compute_table(m), emissions=emissions_table(m),
-                   regions=region_table(m))
+                   regions=region_table(m), solver=solver_table(solution, build_seconds))
+
+
+def solver_table(solution, build_seconds: float) -> pd.DataFrame:
+    """Model size and solver statistics as (metric, value) rows."""
+    if solution is None:
+        return pd.DataFrame(columns=["metric", "value"])
+    rows = [("status", solution.status), ("objective_musd", solution.objective), ("bound_musd", solution.bound),
+            ("mip_gap", solution.mip_gap), ("build_seconds", build_seconds),
+            ("handoff_seconds", solution.handoff_seconds), ("solve_seconds", solution.solve_seconds)]
+    rows += list(solution.model_size.items())
+    return pd.DataFrame(rows, columns=["metric", "value"])
 
 
 def site_table(m) -> pd.DataFrame:

@@ -46,7 +46,7 @@ def test_run_writes_summary_and_tables(grid_case, tmp_path, monkeypatch, capsys)
     assert summary["capex_usd"] == {"2026": pytest.approx(10e6)}
     assert set(summary["model"]) == {"rows", "columns", "nonzeros", "integer_columns"}
     tables = {p.stem for p in (out / "tables").glob("*.csv")}
-    assert {"sites", "capacity", "gpus", "site_power", "energy", "costs", "compute", "emissions"} <= tables
+    assert {"sites", "capacity", "gpus", "site_power", "energy", "costs", "compute", "emissions", "solver"} <= tables
     energy = pd.read_csv(out / "tables" / "energy.csv")
     assert energy.loc[energy.source == "grid", "energy_mwh"].sum() == pytest.approx(10 * 8760)
     assert "net present cost" in capsys.readouterr().out

@@ -1,4 +1,7 @@
-"""Read a config file into a validated :class:`Config`, with every problem reported at once.
+"""Compose a config file and validate it into a :class:`Config`, collecting every problem.
+
+:func:`optimizer.inputs.load.load_all` is the entry point: it adds the data tables and the
+cross-checks, and raises one :class:`InputError` listing everything found.
 
 Composition, in order:
 
@@ -23,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from optimizer.config.constraints import KINDS
 from optimizer.config.schema import Config
 from optimizer.config.yaml_source import KeyPath, SourceMap, dotted, load_yaml
-from optimizer.errors import InputError, Problem, did_you_mean, display_path
+from optimizer.errors import Problem, did_you_mean, display_path
 
 DATA_KEYS = ("sites", "regions", "techs", "gpus", "profiles")
 
@@ -43,18 +46,6 @@ class LoadedConfig:
     def problem(self, path: KeyPath, message: str, hint: str = "") -> Problem:
         file, line = self.locate(path)
         return Problem(file, line, dotted(path), message, hint)
-
-
-def load_config(path: str | Path, overrides: Iterable[str] = ()) -> LoadedConfig:
-    """Load, compose and validate a config; raise :class:`InputError` listing every problem."""
-    raw, smap, problems = compose(path, overrides)
-    if raw is None:
-        raise InputError(problems)
-    config, found = validate(raw, smap)
-    problems += found
-    if problems:
-        raise InputError(problems)
-    return LoadedConfig(config, Path(path).resolve(), smap, raw)
 
 
 def compose(path: str | Path, overrides: Iterable[str] = ()) -> tuple[dict | None, SourceMap, list[Problem]]:

@@ -84,22 +84,6 @@ def load_all(path: str | Path, overrides: Iterable[str] = ()) -> tuple[LoadedCon
     return loaded, _assemble(config, frames, slices, smap)
 
 
-def load_inputs(loaded: LoadedConfig) -> Inputs:
-    """Inputs for an already loaded config (re-reads its file; see :func:`load_all`)."""
-    return load_all(loaded.path)[1] if not loaded.raw else _from_loaded(loaded)
-
-
-def _from_loaded(loaded: LoadedConfig) -> Inputs:
-    frames, slices, problems = _read_tables(loaded.raw, loaded.source)
-    if len(frames) == 5 and slices is not None:
-        problems += _table_references(frames, slices, loaded.raw["data"]["sites"])
-        problems += cross_check(loaded.raw, loaded.source, frames)
-    problems += year_checks(loaded.raw, loaded.source)
-    if problems:
-        raise InputError(problems)
-    return _assemble(loaded.config, frames, slices, loaded.source)
-
-
 def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], Slices | None, list[Problem]]:
     """Read each table whose path the config gives; build the time slices."""
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}

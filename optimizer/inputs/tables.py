@@ -8,9 +8,9 @@ the column. Sites may be a CSV with ``lat``/``lon`` or a GeoJSON / GeoPackage re
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from optimizer.errors import Problem, did_you_mean, display_path
@@ -84,52 +84,46 @@ def _typed(columns: list[Column], frame: pd.DataFrame, shown: str, first: int) -
     out = {}
     problems: list[Problem] = []
     for column in columns:
-        cells = frame[column.name].tolist() if column.name in frame.columns else [None] * len(frame)
-        values = []
-        for i, cell in enumerate(cells):
-            value, error = _convert(column, cell)
-            if error:
-                line = i + first
-                problems.append(Problem(shown, line, f"row {line}, column {column.name}", error,
-                                        f"{column.description}"))
-            values.append(value)
+        if column.name not in frame.columns:
+            out[column.name] = [column.default] * len(frame)
+            continue
+        values, errors = _convert_column(column, frame[column.name].astype(str).str.strip())
+        for i, error in errors:
+            line = i + first
+            problems.append(Problem(shown, line, f"row {line}, column {column.name}", error, column.description))
         out[column.name] = values
     return pd.DataFrame(out, index=frame.index), problems
 
 
-def _convert(column: Column, cell) -> tuple[object, str | None]:
-    """One cell as the column's type; (value, error message or None)."""
-    text = "" if cell is None else str(cell).strip()
-    if text == "":
-        if column.default is not None:
-            return column.default, None
-        if column.blank_means is not None:
-            return column.blank_means, None
-        return None, "empty cell in a required column"
+def _convert_column(column: Column, text: pd.Series) -> tuple[list, list[tuple[int, str]]]:
+    """A column's cells as its type (vectorised); (values, [(row position, error)])."""
+    blank = ((text == "") | (text.str.lower() == "nan")).to_numpy()
+    fill = column.default if column.default is not None else column.blank_means
+    errors = [(i, "empty cell in a required column") for i in blank.nonzero()[0]] if fill is None else []
+    cells = text.to_numpy()
     if column.kind == "str":
-        return text, None
+        return [fill if b else v for v, b in zip(cells, blank)], errors
     if column.kind == "bool":
-        low = text.lower()
-        if low in TRUE_WORDS:
-            return True, None
-        if low in FALSE_WORDS:
-            return False, None
-        return None, f"'{text}' is not true/false"
-    try:
-        number = float(text)
-    except ValueError:
-        return None, f"'{text}' is not a number"
-    if math.isnan(number):
-        return None, f"'{text}' is not a number"
+        low = text.str.lower().to_numpy()
+        for i in (~blank & ~pd.Series(low).isin(TRUE_WORDS | FALSE_WORDS).to_numpy()).nonzero()[0]:
+            errors.append((i, f"'{cells[i]}' is not true/false"))
+        return [fill if b else (v in TRUE_WORDS) for v, b in zip(low, blank)], errors
+    number = pd.to_numeric(text.where(~blank), errors="coerce").to_numpy(dtype=float)
+    valid = ~blank & ~np.isnan(number)
+    checks = [(~blank & np.isnan(number), "'{}' is not a number")]
     if column.kind == "int":
-        if not number.is_integer():
-            return None, f"'{text}' is not a whole number"
-        number = int(number)
-    if column.minimum is not None and number < column.minimum:
-        return None, f"{text} is below the minimum {column.minimum:g}"
-    if column.maximum is not None and number > column.maximum:
-        return None, f"{text} is above the maximum {column.maximum:g}"
-    return number, None
+        checks.append((valid & (np.mod(np.where(valid, number, 0), 1) != 0), "'{}' is not a whole number"))
+    if column.minimum is not None:
+        checks.append((valid & (number < column.minimum), "{} is below the minimum " + f"{column.minimum:g}"))
+    if column.maximum is not None:
+        checks.append((valid & (number > column.maximum), "{} is above the maximum " + f"{column.maximum:g}"))
+    for mask, message in checks:
+        errors += [(i, message.format(cells[i])) for i in mask.nonzero()[0]]
+    if column.kind == "int":
+        values = [fill if b else (int(v) if v == v else None) for v, b in zip(number, blank)]
+    else:
+        values = np.where(blank, np.nan if fill is None else fill, number).tolist()
+    return values, sorted(errors)
 
 
 def _duplicates(frame: pd.DataFrame, id_col: str, shown: str, first: int) -> list[Problem]:

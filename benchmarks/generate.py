@@ -65,14 +65,17 @@ def write_instance(folder: Path, n_sites: int, n_years: int, n_techs: int, n_gpu
 
 
 def _profiles(n_slices: int) -> tuple[pd.DataFrame, int]:
-    """Representative days whose slices number ``n_slices`` (24 h slices per day: 1, 2, 3, 4, 6, ...)."""
-    source = pd.read_csv(DATA / "profiles.csv")
-    zone = source[source.zone == "ERCOT-W"].copy()
+    """Representative days whose slices number ``n_slices``: 1, 2 or 4 days spread over the year,
+    taken from the shipped hourly ERCOT-W profile, each standing for an equal share of the year."""
+    hourly = pd.read_csv(DATA / "profiles_hourly.csv.gz")
+    zone = hourly[hourly.zone == "ERCOT-W"].reset_index(drop=True)
     for days in (1, 2, 4):
         per_day = n_slices // days
-        if n_slices % days == 0 and per_day in (1, 2, 3, 4, 6, 8, 12, 24) and per_day * days == n_slices:
-            chosen = zone[zone.day.isin(zone.day.unique()[:days])].copy()
-            chosen["weight_days"] = 365 / days
-            chosen["zone"] = "Z0"
-            return chosen, 24 // per_day
+        if per_day * days == n_slices and per_day in (1, 2, 3, 4, 6, 8, 12, 24):
+            rows = []
+            for i, start_day in enumerate(range(15, 365, 365 // days)[:days]):
+                block = zone.iloc[start_day * 24:(start_day + 1) * 24]
+                rows += [{"zone": "Z0", "day": f"d{i}", "hour": h, "weight_days": 365 / days,
+                          "solar_cf": r.solar_cf, "wind_cf": r.wind_cf} for h, r in enumerate(block.itertuples())]
+            return pd.DataFrame(rows), 24 // per_day
     raise ValueError(f"cannot make {n_slices} slices from up to 4 days of 24 hours")

@@ -28,7 +28,7 @@ from optimizer.config.schema import Config
 from optimizer.config.yaml_source import KeyPath, SourceMap, dotted, load_yaml
 from optimizer.errors import Problem, did_you_mean, display_path
 
-DATA_KEYS = ("sites", "regions", "techs", "gpus", "profiles")
+DATA_KEYS = ("sites", "regions", "techs", "gpus", "profiles", "grid_profiles")
 
 
 @dataclass(frozen=True)

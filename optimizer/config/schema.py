@@ -50,14 +50,30 @@ class DataFiles(Section):
     regions: Path = Field(description="grid regions (CSV)")
     techs: Path = Field(description="power technologies (CSV)")
     gpus: Path = Field(description="GPU catalog (CSV)")
-    profiles: Path = Field(description="representative-day profiles: solar and wind capacity factors (CSV)")
+    profiles: Path = Field(description="hourly zone profiles (solar, wind, temperature) or representative days")
+    grid_profiles: Path | None = Field(None, description="hourly grid price and carbon per region (optional)")
 
 
 class TimeSlices(Section):
-    """Which representative days of the profile table the model uses, and at what step."""
+    """How the year is represented. With hourly profiles: ``full_year`` (8,760 hours) or
+    ``representative_days`` found by tsam. With a table of representative days: ``days`` picks some."""
 
-    days: list[str] | None = Field(None, description="day ids to use (default: all days in the profile table)")
+    resolution: Literal["representative_days", "full_year"] = "representative_days"
+    representative_days: int = Field(8, ge=1, le=364, description="typical days tsam finds in the hourly year")
+    method: Literal["hierarchical", "kmeans", "averaging", "contiguous"] = "hierarchical"
+    extreme_days: list[Literal["lowest_wind", "lowest_solar", "hottest", "highest_price"]] = Field(
+        default_factory=list, description="extreme days added as their own typical days")
+    link_days: bool = Field(False, description="carry storage across days in calendar order (Kotzur et al.)")
+    days: list[str] | None = Field(None, description="day ids of a representative-day table (default: all)")
     hours_per_slice: Literal[1, 2, 3, 4, 6, 8, 12, 24] = Field(1, description="hours averaged into one slice")
+
+
+class Facility(Section):
+    """PUE per hour from ambient temperature: pue + rise · max(0, T − reference)."""
+
+    pue_from_temperature: bool = False
+    pue_rise_per_degree_c: NonNegativeFloat = Field(0.005, description="PUE added per °C above the reference")
+    pue_reference_c: float = Field(20.0, description="temperature up to which the site's PUE holds")
 
 
 class Objective(Section):
@@ -147,6 +163,7 @@ class Config(Section):
     horizon: Horizon
     data: DataFiles
     time_slices: TimeSlices = TimeSlices()
+    facility: Facility = Facility()
     objective: Objective = Objective()
     targets: Targets = Targets()
     budget: Budget = Budget()

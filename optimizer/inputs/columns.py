@@ -114,5 +114,22 @@ PROFILES = [
     col("wind_cf", "float", "wind output per MW installed", default=0.0, minimum=0, maximum=1),
 ]
 
-TABLES = {"regions": REGIONS, "sites": SITES, "techs": TECHS, "gpus": GPUS, "profiles": PROFILES}
+PROFILES_HOURLY = [
+    col("timestamp", "str", "start of the hour with a UTC offset, e.g. 2023-01-01T00:00:00Z"),
+    col("zone", "str", "resource zone (a site's profile_zone)"),
+    col("solar_cf", "float", "solar PV output per MW installed", default=0.0, minimum=0, maximum=1),
+    col("wind_cf", "float", "wind output per MW installed", default=0.0, minimum=0, maximum=1),
+    col("temperature_c", "float", "ambient dry-bulb temperature, °C (drives PUE when asked)",
+        default=float("nan"), minimum=-80, maximum=70),
+]
+
+GRID_HOURLY = [
+    col("timestamp", "str", "start of the hour with a UTC offset, e.g. 2023-01-01T00:00:00Z"),
+    col("region_id", "str", "grid region"),
+    col("price_usd_per_mwh", "float", "price of grid energy in that hour (may be negative)"),
+    col("co2_kg_per_mwh", "float", "emission rate of grid energy in that hour", minimum=0),
+]
+
+TABLES = {"regions": REGIONS, "sites": SITES, "techs": TECHS, "gpus": GPUS, "profiles": PROFILES,
+          "profiles_hourly": PROFILES_HOURLY, "grid_profiles": GRID_HOURLY}
 ID_COLUMNS = {"regions": "region_id", "sites": "site_id", "techs": "tech_id", "gpus": "gpu_id"}

@@ -15,14 +15,16 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
+from pydantic import ValidationError
 
 from optimizer.config.load import DATA_KEYS, LoadedConfig, compose, validate
 from optimizer.config.yaml_source import KeyPath, SourceMap, dotted
-from optimizer.config.schema import Config
+from optimizer.config.schema import Config, TimeSlices
 from optimizer.errors import InputError, Problem, did_you_mean, display_path
 from optimizer.inputs.columns import ID_COLUMNS, INF
 from optimizer.inputs.tables import read_table
-from optimizer.inputs.timeslices import Slices, build_slices
+from optimizer.inputs.hourly import to_wide
+from optimizer.inputs.timeslices import GRID_VALUES, ZONE_VALUES, Slices, from_hourly, from_representative_days
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ class Inputs:
         return {
             "years": f"{self.years[0]}–{self.years[-1]} ({len(self.years)} periods of {self.period_years} yr)",
             "sites": len(self.sites), "regions": len(self.regions), "techs": len(self.techs),
-            "gpu products": len(self.gpus), "time slices": len(self.slices.table),
+            "gpu products": len(self.gpus),
+            "time slices": f"{len(self.slices.table):,} per year: {self.slices.description}",
             "user constraints": len(self.config.constraints),
         }
 
@@ -71,10 +74,14 @@ def load_all(path: str | Path, overrides: Iterable[str] = ()) -> tuple[LoadedCon
         raise InputError(problems)
     config, found = validate(raw, smap)
     problems += found
-    frames, slices, found = _read_tables(raw, smap)
+    frames, found = _read_tables(raw, smap)
     problems += found
-    if len(frames) == 5 and slices is not None:
-        problems += _table_references(frames, slices, raw["data"]["sites"])
+    slices = None
+    if {"profiles", "sites"} <= set(frames):
+        slices, found = _build_slices(raw, smap, config, frames)
+        problems += found
+    if {"sites", "regions", "techs", "gpus"} <= set(frames) and slices is not None:
+        problems += _table_references(frames, slices, raw["data"]["sites"], config)
         problems += cross_check(raw, smap, frames)
     problems += year_checks(raw, smap)
     problems += _solver_option_checks(raw, smap)
@@ -84,8 +91,8 @@ def load_all(path: str | Path, overrides: Iterable[str] = ()) -> tuple[LoadedCon
     return loaded, _assemble(config, frames, slices, smap)
 
 
-def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], Slices | None, list[Problem]]:
-    """Read each table whose path the config gives; build the time slices."""
+def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Read and check each table whose path the config gives."""
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
@@ -101,16 +108,58 @@ def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], S
             problems.append(p)
         if frame is not None:
             frames[name] = frame.set_index(ID_COLUMNS[name], drop=False) if name in ID_COLUMNS else frame
-    slices = None
-    if "profiles" in frames:
-        ts = raw.get("time_slices") if isinstance(raw.get("time_slices"), dict) else {}
-        days = ts.get("days") if isinstance(ts.get("days"), list) else None
-        step = ts.get("hours_per_slice", 1)
-        step = step if isinstance(step, int) and step in (1, 2, 3, 4, 6, 8, 12, 24) else 1
-        slices, found = build_slices(frames["profiles"], [str(d) for d in days] if days else None, step,
-                                     display_path(data["profiles"]), smap.locate(("time_slices", "days")))
+    return frames, problems
+
+
+def _time_slice_settings(raw: dict, config: Config | None) -> TimeSlices:
+    if config is not None:
+        return config.time_slices
+    try:
+        return TimeSlices.model_validate(raw.get("time_slices") or {})
+    except (ValidationError, TypeError):
+        return TimeSlices()
+
+
+def _build_slices(raw: dict, smap: SourceMap, config: Config | None,
+                  frames: dict[str, pd.DataFrame]) -> tuple[Slices | None, list[Problem]]:
+    """Time slices from the profile table (hourly or representative days) and grid profiles."""
+    settings = _time_slice_settings(raw, config)
+    profiles = frames["profiles"]
+    file = display_path(raw["data"]["profiles"])
+    if profiles.attrs.get("table") != "profiles_hourly":
+        problems = []
+        for key, bad, why in (("resolution", settings.resolution == "full_year", "full_year needs hourly profiles"),
+                              ("link_days", settings.link_days, "linking days needs hourly profiles (a calendar)")):
+            if bad:
+                problems.append(_problem(smap, ("time_slices", key), why,
+                                         "point data.profiles at an hourly table (timestamp, zone, ...)"))
+        if "grid_profiles" in frames:
+            problems.append(_problem(smap, ("data", "grid_profiles"), "hourly grid profiles need hourly zone profiles",
+                                     "use an hourly data.profiles table, or remove grid_profiles"))
+        if problems:
+            return None, problems
+        return from_representative_days(profiles, settings.days, settings.hours_per_slice, file,
+                                        smap.locate(("time_slices", "days")))
+    if settings.days is not None:
+        return None, [_problem(smap, ("time_slices", "days"), "days picks from a representative-day table",
+                               "use representative_days: N with hourly profiles")]
+    sites = frames["sites"]
+    zones = set(sites["profile_zone"].where(sites["profile_zone"] != "", sites["site_id"]))
+    wide, problems = to_wide(profiles[profiles["zone"].isin(zones)] if zones & set(profiles["zone"]) else profiles,
+                             "zone", list(ZONE_VALUES), file)
+    grid = frames.get("grid_profiles")
+    grid = grid[grid["region_id"].isin(set(sites["region_id"]))] if grid is not None else None
+    if grid is not None and not grid.empty and wide is not None:
+        grid_wide, found = to_wide(grid, "region_id", list(GRID_VALUES), display_path(raw["data"]["grid_profiles"]))
         problems += found
-    return frames, slices, problems
+        if grid_wide is not None:
+            if not grid_wide.index.equals(wide.index):
+                problems.append(_problem(smap, ("data", "grid_profiles"), "grid profiles cover other hours than the "
+                                         "zone profiles", "use the same year, in UTC, for both"))
+            wide = wide.join(grid_wide)
+    if problems:
+        return None, problems
+    return from_hourly(wide, settings, smap.locate)
 
 
 def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, source: SourceMap) -> Inputs:
@@ -160,11 +209,15 @@ def _step(value, years: list[int], base: dict[int, float]) -> dict[int, float]:
     return out
 
 
-def _table_references(frames: dict[str, pd.DataFrame], slices: Slices, sites_path: str) -> list[Problem]:
-    """Sites name known regions; sites that may build solar or wind have a profile zone."""
+def _table_references(frames: dict[str, pd.DataFrame], slices: Slices, sites_path: str,
+                      config: Config | None) -> list[Problem]:
+    """Sites name known regions; sites that may build solar or wind have a profile zone; PUE from
+    temperature needs each site's temperature."""
     problems = []
     sites, regions = frames["sites"], frames["regions"]
     file = display_path(sites_path)
+    temperature = slices.cf["temperature_c"].notna().groupby(level=0).all()
+    needs_temperature = config is not None and config.facility.pue_from_temperature
     for i, (sid, row) in enumerate(sites.iterrows()):
         line = i + 2
         if row.region_id not in regions.index:
@@ -172,10 +225,14 @@ def _table_references(frames: dict[str, pd.DataFrame], slices: Slices, sites_pat
                                     f"site '{sid}' names unknown region '{row.region_id}'",
                                     did_you_mean(row.region_id, regions.index)))
         zone = row.profile_zone or sid
-        if (row.solar_land_mw > 0 or row.wind_land_mw > 0) and zone not in slices.zones:
+        if (row.solar_land_mw > 0 or row.wind_land_mw > 0 or needs_temperature) and zone not in slices.zones:
             problems.append(Problem(file, line, f"row {line}, column profile_zone",
                                     f"site '{sid}' has no profile zone '{zone}' in the profile table",
                                     did_you_mean(zone, slices.zones)))
+        elif needs_temperature and not temperature.get(zone, False):
+            problems.append(Problem(file, line, f"row {line}, column profile_zone",
+                                    f"facility.pue_from_temperature needs temperature_c for zone '{zone}'",
+                                    "add temperature_c to the hourly profiles or switch pue_from_temperature off"))
     return problems
 
 

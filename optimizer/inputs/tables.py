@@ -28,6 +28,8 @@ def read_table(table: str, path: Path) -> tuple[pd.DataFrame | None, list[Proble
     if frame is None:
         return None, problems
     first_row_line = 1 if path.suffix.lower() in GEO_SUFFIXES else 2
+    if table == "profiles" and "timestamp" in frame.columns:
+        table = "profiles_hourly"   # an hourly table instead of representative days
     problems += _check_columns(table, frame, shown)
     if problems:
         return None, problems
@@ -40,6 +42,8 @@ def read_table(table: str, path: Path) -> tuple[pd.DataFrame | None, list[Proble
             if kind not in TECH_KINDS:
                 problems.append(Problem(shown, i + first_row_line, f"row {i + first_row_line}, column kind",
                                         f"unknown tech kind '{kind}'", did_you_mean(kind, TECH_KINDS)))
+    if typed is not None:
+        typed.attrs["table"] = table
     return (typed if not problems else None), problems
 
 

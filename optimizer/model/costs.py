@@ -13,7 +13,7 @@ Annual cost in year y, ``cost_musd[c, y]``
     fixed_om         Σ fom_usd_per_kw_year[k] · 1000 · cap_mw[s, k, y]
     fuel             Σ_h w_h · gen_mw · heat_rate[k] / 1000 · fuel_price[k]
     variable_om      Σ_h w_h · gen_mw · vom[k]
-    grid_energy      Σ_h w_h · import_mw · grid_price[r(s)]
+    grid_energy      Σ_h w_h · import_mw · grid_price[r(s), h]  (hourly where grid profiles are given)
     carbon           carbon_price[y] · emissions_t[y]
     unserved         Σ_h w_h · unserved_mw · value_of_lost_load
 (all divided by 10⁶ for MUSD)
@@ -119,7 +119,7 @@ def _operating(m, ix: Index, terms: _Terms) -> None:
         terms.add(("variable_om", y), m.gen_mw, (s, k, y, h), w[h] * t["vom_usd_per_mwh"] / MUSD)
     for (s, y, h) in m.import_mw:
         terms.add(("grid_energy", y), m.import_mw, (s, y, h),
-                  w[h] * ix.R[ix.region_of[s]]["grid_price_usd_per_mwh"] / MUSD)
+                  w[h] * ix.grid_price[ix.region_of[s], h] / MUSD)
     voll = ix.inputs.config.reliability.value_of_lost_load_usd_per_mwh
     for (s, y, h) in m.unserved_mw:
         terms.add(("unserved", y), m.unserved_mw, (s, y, h), w[h] * voll / MUSD)

@@ -3,12 +3,12 @@ objective, see costs) and a minimum clean-energy share.
 
 Variables (accounting, defined by equality rows)
     emissions_kt[y]  = Σ_{s,h} w_h · (Σ_k gen_mw · heat_rate[k] / 1000 · co2_kg_per_mmbtu[k] / 10⁶
-                                      + import_mw · grid_co2_kg_per_mwh[r(s)] / 10⁶)
+                                      + import_mw · grid_co2_kg_per_mwh[r(s), h] / 10⁶)
     clean_gwh[y]     = Σ_{s,h} w_h · (Σ_{k clean} gen_mw + import_mw · grid_clean_share[r(s)]) / 1000
 
 Expressions
     emissions_t[y] = 1000 · emissions_kt[y];  clean_mwh[y] = 1000 · clean_gwh[y]
-    load_mwh[y]    = Σ_s 8760 · facility_mw[s, y]
+    load_mwh[y]    = Σ_s facility_mwh[s, y]
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.clean_gwh = pyo.Var(ix.years, domain=pyo.NonNegativeReals)
     m.emissions_t = pyo.Expression(ix.years, rule=lambda m, y: KILO * m.emissions_kt[y])
     m.clean_mwh = pyo.Expression(ix.years, rule=lambda m, y: KILO * m.clean_gwh[y])
-    hours = sum(ix.slice_weight_h.values())
     m.load_mwh = pyo.Expression(ix.years, rule=lambda m, y: pyo.quicksum(
-        hours * m.facility_mw[s, y] for s in ix.sites if (s, y) in m.facility_mw))
+        m.facility_mwh[s, y] for s in ix.sites if (s, y) in m.facility_mwh))
     emissions_def(m, ix)
     emissions_clean_def(m, ix)
     emissions_cap_upper(m, ix)
@@ -47,7 +46,7 @@ def emissions_def(m, ix: Index) -> None:
         -w[h] * ix.K[k]["heat_rate_btu_per_kwh"] / 1e3 * ix.K[k]["co2_kg_per_mmbtu"] / 1e6 for s, k, y, h in keys])
     keys = list(m.import_mw.keys())
     block.term(m.import_mw, [row[y] for s, y, h in keys], keys, [
-        -w[h] * ix.R[ix.region_of[s]]["grid_co2_kg_per_mwh"] / 1e6 for s, y, h in keys])
+        -w[h] * ix.grid_co2[ix.region_of[s], h] / 1e6 for s, y, h in keys])
 
 
 def emissions_clean_def(m, ix: Index) -> None:

@@ -54,9 +54,16 @@ class Index:
     gpu_active: dict[tuple[str, str, int], list[int]]
     slices: list[str]
     slice_weight_h: dict[str, float]
-    slice_prev: dict[str, str]                       # previous slice in the same day (cyclic)
+    slice_prev: dict[str, str]                       # previous slice in the same period (cyclic)
     hours_per_slice: float
     cf: dict[tuple[str, str, str], float]           # (s, k, h) -> capacity factor (solar, wind only)
+    pue: dict[tuple[str, str], float]               # (s, h) -> PUE in that slice
+    pue_peak: dict[str, float]                       # s -> highest PUE of the year
+    pue_mean: dict[str, float]                       # s -> energy-weighted PUE of the year
+    grid_price: dict[tuple[str, str], float]        # (r, h) -> USD/MWh
+    grid_co2: dict[tuple[str, str], float]          # (r, h) -> kg/MWh
+    period_slices: dict[str, list[str]]             # period -> its slices in order
+    calendar: list[str] | None                      # period of each day of the year (storage linking)
     grid_sites: list[str]
     grid_upgrade: list[tuple[str, int]]
     S: dict[str, dict] = field(default_factory=dict)   # site id -> row of the sites table
@@ -123,10 +130,14 @@ def build_index(inputs: Inputs) -> Index:
 
     table = inputs.slices.table
     slices = table["slice"].tolist()
-    prev = {}
-    for _, day in table.groupby("day", sort=False):
-        ids = day.sort_values("position")["slice"].tolist()
+    prev, period_slices = {}, {}
+    for period, rows in table.groupby("period", sort=False):
+        ids = rows.sort_values("position")["slice"].tolist()
+        period_slices[period] = ids
         prev.update({h: ids[i - 1] for i, h in enumerate(ids)})
+    weight = dict(zip(table["slice"], table["weight_h"]))
+    pue = _pue(inputs, S, open_sites, slices)
+    grid_price, grid_co2 = _grid_values(inputs, R, slices)
     cf = {}
     for s, k in site_techs:
         if tech_kind[k] in ("solar", "wind"):
@@ -150,10 +161,42 @@ def build_index(inputs: Inputs) -> Index:
         site_techs=site_techs, tech_build=tech_build, tech_active=tech_active, gpus=gpus, gpu_build=gpu_build,
         gpu_active=gpu_active, slices=slices, slice_weight_h=dict(zip(table["slice"], table["weight_h"])),
         slice_prev=prev, hours_per_slice=float(inputs.slices.hours_per_slice), cf=cf, grid_sites=grid_sites,
-        grid_upgrade=grid_upgrade, S=S, K=K, G=G, R=R,
+        grid_upgrade=grid_upgrade, S=S, K=K, G=G, R=R, pue=pue,
+        pue_peak={s: max(pue[s, h] for h in slices) for s in open_sites},
+        pue_mean={s: sum(weight[h] * pue[s, h] for h in slices) / sum(weight.values()) for s in open_sites},
+        grid_price=grid_price, grid_co2=grid_co2, period_slices=period_slices,
+        calendar=inputs.slices.calendar if cfg.time_slices.link_days and len(period_slices) > 1 else None,
     )
     _check_forced_sites(index)
     return index
+
+
+def _pue(inputs: Inputs, S: dict, sites: list[str], slices: list[str]) -> dict[tuple[str, str], float]:
+    """PUE per site and slice: constant, or rising with temperature above a reference."""
+    facility = inputs.config.facility
+    if not facility.pue_from_temperature:
+        return {(s, h): S[s]["pue"] for s in sites for h in slices}
+    out = {}
+    for s in sites:
+        temps = inputs.slices.cf.loc[S[s]["profile_zone"], "temperature_c"]
+        for h in slices:
+            out[s, h] = S[s]["pue"] + facility.pue_rise_per_degree_c * max(0.0, temps[h] - facility.pue_reference_c)
+    return out
+
+
+def _grid_values(inputs: Inputs, R: dict, slices: list[str]) -> tuple[dict, dict]:
+    """Grid price and carbon per region and slice: hourly profiles where given, else flat."""
+    grid = inputs.slices.grid
+    price, co2 = {}, {}
+    for r in R:
+        if grid is not None and r in grid.index.get_level_values(0):
+            values = grid.loc[r]
+            price.update({(r, h): float(values.at[h, "price_usd_per_mwh"]) for h in slices})
+            co2.update({(r, h): float(values.at[h, "co2_kg_per_mwh"]) for h in slices})
+        else:
+            price.update({(r, h): R[r]["grid_price_usd_per_mwh"] for h in slices})
+            co2.update({(r, h): R[r]["grid_co2_kg_per_mwh"] for h in slices})
+    return price, co2
 
 
 def _grid_max_mw(site: dict) -> float:

@@ -53,7 +53,7 @@ def reliability_n1_link(m, ix: Index) -> None:
     """has_unit is 1 whenever the tech is in service: cap_mw[s, k, y] ≤ M · has_unit[s, k, y],
     with M the largest capacity the site allows for k."""
     def rule(m, s, k, y):
-        big_m = cap_upper_mw(ix, s, k) or 3 * ix.S[s]["pue"] * ix.S[s]["max_it_mw"]
+        big_m = cap_upper_mw(ix, s, k) or 3 * ix.pue_peak[s] * ix.S[s]["max_it_mw"]
         return m.cap_mw[s, k, y] - big_m * m.has_unit[s, k, y] <= 0
 
     m.reliability_n1_link = pyo.Constraint(m.has_unit.index_set(), rule=rule)

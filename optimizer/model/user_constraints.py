@@ -64,17 +64,16 @@ def force_site(m, ix: Index, i: int, e: uc.ForceSite) -> None:
 
 
 def max_share(m, ix: Index, i: int, e: uc.MaxShare) -> None:
-    """Σ_{s ∈ scope, h} w_h · gen_mw[s, k ∈ techs, y, h] ≤ max_share · Σ_{s ∈ scope} 8760 · facility_mw[s, y]."""
+    """Σ_{s ∈ scope, h} w_h · gen_mw[s, k ∈ techs, y, h] ≤ max_share · Σ_{s ∈ scope} facility_mwh[s, y]."""
     sites = set(_sites_in_scope(ix, e.site, e.region))
     w = ix.slice_weight_h
-    hours = sum(w.values())
     techs = set(e.techs)
     by_year: dict[int, list] = {}
     for (s, k, y, h), var in m.gen_mw.items():
         if s in sites and k in techs:
             by_year.setdefault(y, []).append(w[h] * var)
     for y in _years(ix, e.years):
-        load = pyo.quicksum(hours * m.facility_mw[s, y] for s in sites if (s, y) in m.facility_mw)
+        load = pyo.quicksum(m.facility_mwh[s, y] for s in sites if (s, y) in m.facility_mwh)
         m.user_max_share_upper[i, y] = (pyo.quicksum(by_year.get(y, [])) - e.max_share * load) / 1e3 <= 0
 
 

@@ -23,7 +23,7 @@ def test_example_is_valid_and_reads_included_constraints():
     assert kinds == [SiteCount, ForbidTech]
     assert loaded.locate(("constraints", 1, "tech"))[0].endswith("no_new_gas_pjm.yaml")
     assert inputs.years == [2026, 2027, 2028, 2029, 2030]
-    assert len(inputs.slices.table) == 24
+    assert len(inputs.slices.table) == 56        # 6 typical + 1 extreme day, 8 slices each
     assert inputs.slices.table["weight_h"].sum() == pytest.approx(8760)
 
 
@@ -74,7 +74,7 @@ def test_validate_prints_summary(monkeypatch, capsys):
         cli.main()
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert "is valid" in out and "time slices" in out and "24" in out
+    assert "is valid" in out and "time slices" in out and "56 per year" in out
 
 
 def test_console_script_runs_without_traceback():

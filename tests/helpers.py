@@ -41,15 +41,31 @@ def flat_profiles(zones=("Z",), solar=None, wind=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def hourly_profiles(zone: str = "Z", days: list[dict] | None = None, **columns) -> pd.DataFrame:
+    """An hourly year (2023, UTC) for one zone. ``columns`` give 8,760 values (or one number) per
+    column; ``days`` gives 365 dicts of 24-hour lists per column instead."""
+    stamps = pd.date_range("2023-01-01", periods=8760, freq="h", tz="UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    frame = pd.DataFrame({"timestamp": stamps, "zone": zone})
+    if days is not None:
+        for name in days[0]:
+            frame[name] = [v for day in days for v in day[name]]
+    for name, values in columns.items():
+        frame[name] = values
+    return frame
+
+
 def write_case(folder: Path, config: dict, sites=(SITE,), regions=(REGION,), techs=(GAS,), gpus=(GPU,),
-               profiles: pd.DataFrame | None = None) -> Path:
+               profiles: pd.DataFrame | None = None, grid_profiles: pd.DataFrame | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows, template in (("sites", sites, SITE), ("regions", regions, REGION), ("techs", techs, GAS),
                                  ("gpus", gpus, GPU)):
         pd.DataFrame(list(rows), columns=list(template)).to_csv(folder / f"{name}.csv", index=False)
     (profiles if profiles is not None else flat_profiles()).to_csv(folder / "profiles.csv", index=False)
+    if grid_profiles is not None:
+        grid_profiles.to_csv(folder / "grid_profiles.csv", index=False)
     full = {"horizon": {"first_year": 2026, "last_year": 2026, "discount_rate": 0.0},
-            "data": {k: f"{k}.csv" for k in ("sites", "regions", "techs", "gpus", "profiles")},
+            "data": {k: f"{k}.csv" for k in ("sites", "regions", "techs", "gpus", "profiles")}
+            | ({"grid_profiles": "grid_profiles.csv"} if grid_profiles is not None else {}),
             "time_slices": {"hours_per_slice": 24}, "reliability": {"reserve_margin": 0.0},
             "solver": {"time_limit_s": 60, "mip_gap": 0.0}}
     for key, value in config.items():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyomo.environ as pyo
 
-from helpers import GAS, GPU, REGION, SITE, row, write_case
+from helpers import GAS, GPU, REGION, SITE, hourly_profiles, row, write_case
 from optimizer.inputs.load import load_all
 from optimizer.model.build import build_model
 from optimizer.solve import solve
@@ -33,16 +33,19 @@ def test_every_constraint_is_documented(tmp_path):
               "budget": {"capex_usd_per_year": 1e12, "capex_usd_total": 1e13},
               "policy": {"carbon_cap_t": {2026: 1e9}, "min_clean_share": 0.01},
               "reliability": {"n_minus_1": True, "value_of_lost_load_usd_per_mwh": 10000},
-              "constraints": constraints}
+              "constraints": constraints, "time_slices": {"representative_days": 2, "link_days": True},
+              "facility": {"pue_from_temperature": True}}
+    profiles = hourly_profiles(solar_cf=[0.5 * (h % 24 in range(8, 16)) for h in range(8760)],
+                               temperature_c=[15 + (h % 24) for h in range(8760)])
     path = write_case(tmp_path, config, sites=[site, row(site, site_id="B")], regions=[region], techs=techs,
-                      gpus=[gpu])
+                      gpus=[gpu], profiles=profiles)
     _, inputs = load_all(path)
     m = build_model(inputs)
     solve(m, inputs.config.solver, "max_compute")  # adds objective_compute_floor
     doc = DOC.read_text()
     names = {c.name for c in m.component_objects((pyo.Constraint, pyo.Objective)) if len(c) > 0}
     names |= {name for name, block in m.row_blocks.items() if len(block) > 0}
-    assert {"dispatch_balance", "dispatch_soc_balance", "grid_import_upper"} <= names
+    assert {"dispatch_balance", "dispatch_soc_balance", "grid_import_upper", "dispatch_soc_day_balance"} <= names
     assert len(names) >= 30
     missing = sorted(n for n in names if f"`{n}`" not in doc and f"`{n.rsplit('_', 1)[0]}_upper` / `_lower`" not in doc)
     assert not missing, f"constraints missing from docs/formulation.md: {missing}"

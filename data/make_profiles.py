@@ -140,7 +140,7 @@ def grid_shapes(region: dict, zone: str, frame: pd.DataFrame, lon: float) -> pd.
         "co2_kg_per_mwh": np.round(carbon / carbon.mean() * region["grid_co2_kg_per_mwh"], 1)})
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
     frames = {}
     for zone, (lat, lon, scf, wcf, tmean, tseason, tday, seed) in ZONES.items():
         rng = np.random.default_rng(seed)
@@ -149,12 +149,12 @@ def main() -> None:
             "timestamp": HOURS.strftime("%Y-%m-%dT%H:%M:%SZ"), "zone": zone,
             "solar_cf": solar_cf(lat, lon, scf, rng, temp), "wind_cf": wind_cf(wcf, rng), "temperature_c": temp})
     profiles = pd.concat(frames.values(), ignore_index=True)
-    profiles.to_csv(HERE / "profiles_hourly.csv.gz", index=False, compression={"method": "gzip", "mtime": 0})
+    profiles.to_csv(out / "profiles_hourly.csv.gz", index=False, compression={"method": "gzip", "mtime": 0})
     regions = pd.read_csv(HERE / "regions.csv")
     grid = pd.concat([grid_shapes(r, REGION_ZONE[r["region_id"]], frames[REGION_ZONE[r["region_id"]]],
                                   ZONES[REGION_ZONE[r["region_id"]]][1]) for r in regions.to_dict("records")],
                      ignore_index=True)
-    grid.to_csv(HERE / "grid_hourly.csv.gz", index=False, compression={"method": "gzip", "mtime": 0})
+    grid.to_csv(out / "grid_hourly.csv.gz", index=False, compression={"method": "gzip", "mtime": 0})
     summary = profiles.groupby("zone")[["solar_cf", "wind_cf", "temperature_c"]].agg(["mean", "max"]).round(3)
     print(summary.to_string())
     print(grid.groupby("region_id")[["price_usd_per_mwh", "co2_kg_per_mwh"]].agg(["mean", "min", "max"]).round(1))

@@ -54,6 +54,25 @@ def run(config: Path = typer.Argument(..., help="config YAML file"),
         raise typer.Exit(EXIT_NO_SOLUTION)
 
 
+@app.command()
+def report(run_dir: Path = typer.Argument(..., help="a run folder written by 'siting run'")) -> None:
+    """(Re)write report.html, report.md and results.xlsx of a run from its tables."""
+    from optimizer.report.writer import build_report
+
+    for kind, path in build_report(run_dir).items():
+        console.print(f"{kind}: {path}")
+
+
+@app.command()
+def compare(runs: List[Path] = typer.Argument(..., help="two or more run folders"),
+            out: Optional[Path] = typer.Option(None, "--out", help="output folder (default: runs/compare-<time>)")) -> None:
+    """Side-by-side report of several runs: cost, MW by source, GPUs, compute, sites."""
+    from optimizer.report.compare import compare_runs
+
+    for kind, path in compare_runs(runs, out).items():
+        console.print(f"{kind}: {path}")
+
+
 def main() -> None:
     """Console entry point: package errors become a message and an exit code, never a traceback."""
     try:

@@ -46,8 +46,21 @@ def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path
     results = read_results(model, solution, build_seconds) if solution.has_solution else None
     summary = make_summary(inputs, solution, results, build_seconds)
     if write:
-        _write_run(out_dir, summary, results, loaded.raw)
+        _write_run(out_dir, summary, results, loaded.raw, limits_table(inputs))
+        from optimizer.report.writer import build_report
+
+        build_report(out_dir)
     return RunOutcome(inputs, solution, results, out_dir, summary, model)
+
+
+def limits_table(inputs: Inputs) -> pd.DataFrame:
+    """The limits the config set, per year (for reports): targets, budget, carbon cap, clean share."""
+    inf = float("inf")
+    rows = [{"year": y, "compute_target_h100e": inputs.compute_target_h100e.get(y),
+             "capex_budget_usd": None if inputs.budget_usd_per_year[y] == inf else inputs.budget_usd_per_year[y],
+             "carbon_cap_t": None if inputs.carbon_cap_t[y] == inf else inputs.carbon_cap_t[y],
+             "min_clean_share": inputs.min_clean_share[y] or None} for y in inputs.years]
+    return pd.DataFrame(rows)
 
 
 def _new_run_dir(out: Path | None, root: Path, name: str) -> Path:
@@ -108,13 +121,14 @@ def _nested(series) -> dict:
     return out
 
 
-def _write_run(out_dir: Path, summary: dict, results: Results | None, raw: dict) -> None:
+def _write_run(out_dir: Path, summary: dict, results: Results | None, raw: dict, limits: pd.DataFrame) -> None:
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (out_dir / "config.resolved.yaml").write_text(yaml.safe_dump(_plain(raw), sort_keys=False))
     if results is None:
         return
     tables = out_dir / "tables"
     tables.mkdir(exist_ok=True)
+    limits.to_csv(tables / "limits.csv", index=False)
     for name, frame in results.tables().items():
         frame.to_csv(tables / f"{name}.csv", index=False)
 

@@ -16,7 +16,7 @@ def print_run(console: Console, outcome) -> None:
                   f"handoff {s['handoff_seconds']:.1f} s, HiGHS {s['solve_seconds']:.1f} s  "
                   f"({s['model'].get('rows', 0):,} rows, {s['model'].get('columns', 0):,} columns)")
     if not sol.has_solution:
-        console.print(f"results: {display_path(outcome.out_dir)}/summary.json")
+        console.print(f"results: {display_path(outcome.out_dir)}/summary.json, report.html")
         return
     years = [str(y) for y in outcome.inputs.years]
     console.print(f"net present cost: [bold]${s['objective_usd'] / 1e9:,.2f} B[/]   sites: {', '.join(s['sites']) or '—'}")
@@ -32,7 +32,7 @@ def print_run(console: Console, outcome) -> None:
     compute.add_row("capex $B", *[f"{s['capex_usd'].get(y, 0) / 1e9:,.2f}" for y in years])
     compute.add_row("kt CO2", *[f"{s['emissions_t'].get(y, 0) / 1e3:,.0f}" for y in years])
     console.print(compute)
-    console.print(f"results: {display_path(outcome.out_dir)}")
+    console.print(f"results: {display_path(outcome.out_dir)}  (report.html, report.md, results.xlsx, tables/)")
 
 
 def _year_table(title: str, data: dict, years: list[str], fmt: str) -> Table:

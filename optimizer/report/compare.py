@@ -1,0 +1,91 @@
+"""Side-by-side comparison of several runs: cost, MW by source, GPUs, compute and sites."""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import datetime
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from optimizer.errors import InputError, Problem, display_path  # noqa: E402
+from optimizer.report.charts import _png, colour  # noqa: E402
+from optimizer.report.metrics import capacity_table, headline  # noqa: E402
+from optimizer.report.run_data import RunData, read_run  # noqa: E402
+from optimizer.report.writer import CSS, SCRIPT, _md_table  # noqa: E402
+
+
+def comparison_table(runs: list[RunData]) -> pd.DataFrame:
+    """One column per run: status, cost, final-year GPUs, compute, peak MW, MW by source, sites."""
+    columns = {}
+    for run in runs:
+        head = headline(run)
+        col = {"status": head["status"], "net present cost, $B": (head.get("objective_usd") or 0) / 1e9,
+               "peak facility MW": head.get("peak_facility_mw"), "GPUs, final year": head.get("gpus_final"),
+               "h100e, final year": head.get("h100e_final"), "sites": ", ".join(head.get("sites", []))}
+        if run.solved:
+            cap = capacity_table(run)
+            final = max(cap.columns) if len(cap.columns) else None
+            for tech, mw in (cap[final].items() if final is not None else []):
+                if mw:
+                    col[f"MW {tech}, final year"] = mw
+        columns[_label(run, columns)] = col
+    return pd.DataFrame(columns)
+
+
+def _label(run: RunData, taken) -> str:
+    label = run.name
+    n = 2
+    while label in taken:
+        label, n = f"{run.name} ({n})", n + 1
+    return label
+
+
+def compare_runs(folders: list[Path], out: Path | None = None) -> dict[str, Path]:
+    if len(folders) < 2:
+        raise InputError([Problem(None, None, "compare", "give at least two run folders", "siting compare RUN_A RUN_B")])
+    runs = [read_run(f) for f in folders]
+    out = out or Path("runs") / f"compare-{datetime.now():%Y%m%d-%H%M%S}"
+    if out.exists() and any(out.iterdir()):
+        raise InputError([Problem(None, None, "--out", f"folder {display_path(out)} exists and is not empty",
+                                  "choose a new folder")])
+    out.mkdir(parents=True, exist_ok=True)
+    table = comparison_table(runs)
+    chart = _cost_and_mw_chart(table)
+    (out / "compare.png").write_bytes(chart)
+    fmt = table.map(lambda v: f"{v:,.2f}" if isinstance(v, float) else v)
+    img = base64.b64encode(chart).decode()
+    page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Scenario comparison</title>"
+            f"<style>{CSS}</style></head><body><h1>Scenario comparison</h1>"
+            + fmt.to_html(border=0, escape=True)
+            + f"<figure><img alt='cost and MW by scenario' src='data:image/png;base64,{img}'></figure>"
+            + "<p>Runs: " + ", ".join(html.escape(str(f)) for f in folders) + f"</p><script>{SCRIPT}</script></body></html>")
+    (out / "compare.html").write_text(page, encoding="utf-8")
+    md = "# Scenario comparison\n\n" + _md_table(fmt, index=True) + "\n\n![cost and MW by scenario](compare.png)\n"
+    (out / "compare.md").write_text(md, encoding="utf-8")
+    return {"html": out / "compare.html", "markdown": out / "compare.md"}
+
+
+def _cost_and_mw_chart(table: pd.DataFrame) -> bytes:
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    names = list(table.columns)
+    left.bar(names, pd.to_numeric(table.loc["net present cost, $B"]), color="#4e79a7")
+    left.set_ylabel("net present cost, $B")
+    rows = [r for r in table.index if r.startswith("MW ")]
+    bottom = pd.Series(0.0, index=names)
+    for i, r in enumerate(rows):
+        values = pd.to_numeric(table.loc[r]).fillna(0)
+        tech = r.removeprefix("MW ").removesuffix(", final year")
+        right.bar(names, values, bottom=bottom, label=tech, color=colour(tech, i))
+        bottom += values
+    right.set_ylabel("MW, final year")
+    if rows:
+        right.legend(fontsize=7, frameon=False)
+    for ax in (left, right):
+        ax.tick_params(axis="x", labelsize=8, rotation=20)
+    return _png(fig)

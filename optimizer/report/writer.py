@@ -1,0 +1,166 @@
+"""Write a run's report: ``report.html`` (one self-contained file), ``report.md`` with its charts
+as PNG files in ``report_files/``, and ``results.xlsx`` with every result table as a sheet."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from optimizer.report.charts import Chart, all_charts
+from optimizer.report.metrics import capacity_table, headline, schedule
+from optimizer.report.run_data import RunData, read_run
+
+CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:980px;margin:24px auto;padding:0 16px;
+color:#222;line-height:1.4}
+h1{font-size:1.6em;margin-bottom:4px}h2{border-bottom:2px solid #4e79a7;padding-bottom:3px;margin-top:32px}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
+.card{background:#f4f6f9;border-radius:6px;padding:8px 12px;min-width:140px}
+.card b{display:block;font-size:1.25em}.card span{font-size:.85em;color:#555}
+.ok{color:#2e7d32}.bad{color:#c62828}
+table{border-collapse:collapse;font-size:.85em;margin:8px 0}th,td{padding:3px 8px;border-bottom:1px solid #ddd;
+text-align:right}th{background:#f4f6f9}td:first-child,th:first-child{text-align:left}
+table.text td{text-align:left}img{max-width:100%;display:block;margin:8px 0}pre{background:#f7f7f7;padding:10px;font-size:.8em;overflow:auto}
+figcaption{font-size:.8em;color:#555}
+@media print{body{max-width:none}h2{page-break-before:auto}img{page-break-inside:avoid}}
+"""
+SCRIPT = """
+window.addEventListener('load',function(){var n=0;document.querySelectorAll('img').forEach(function(i){
+if(i.complete&&i.naturalWidth>0){n++;}});document.body.setAttribute('data-charts-loaded',String(n));});
+"""
+SECTIONS = [("Build schedule", ["schedule", "map"]), ("Megawatts", ["capacity", "firm", "headroom"]),
+            ("Compute", ["gpus", "compute"]), ("Money", ["capex", "costs"]), ("Emissions", ["emissions"]),
+            ("Dispatch", ["dispatch"])]
+
+
+def build_report(folder: str | Path) -> dict[str, Path]:
+    """Write report.html, report.md (+ report_files/) and results.xlsx into the run folder."""
+    run = read_run(folder)
+    charts = all_charts(run)
+    head = headline(run)
+    paths = {"html": run.folder / "report.html", "markdown": run.folder / "report.md"}
+    paths["html"].write_text(render_html(run, head, charts), encoding="utf-8")
+    paths["markdown"].write_text(render_markdown(run, head, charts), encoding="utf-8")
+    if run.solved:
+        paths["excel"] = write_excel(run)
+    return paths
+
+
+def _money(usd) -> str:
+    if usd is None:
+        return "—"
+    return f"${usd / 1e9:,.2f} B" if abs(usd) >= 1e8 else f"${usd / 1e6:,.2f} M"
+
+
+def cards(head: dict) -> list[tuple[str, str]]:
+    """(value, label) pairs of the headline, in reading order."""
+    out = [(str(head["status"]), "status"), (_money(head.get("objective_usd")), "net present cost")]
+    if "final_year" in head:
+        y = head["final_year"]
+        out += [(f"{head['peak_facility_mw']:,.0f} MW", "peak facility load"),
+                (f"{head['gpus_final']:,.0f}", f"GPUs in {y}"), (f"{head['h100e_final']:,.0f}", f"h100e in {y}")]
+        if head.get("largest_site"):
+            out.append((f"{head['largest_site_h100e']:,.0f}", f"h100e at {head['largest_site']} (largest site)"))
+        if head.get("usd_per_gpu_hour") is not None:
+            out.append((f"${head['usd_per_gpu_hour']:,.2f}", "per GPU-hour, levelised"))
+        if head.get("usd_per_mwh") is not None:
+            out.append((f"${head['usd_per_mwh']:,.0f}", "per MWh of facility energy, levelised"))
+    gap = head.get("mip_gap")
+    out.append(("—" if gap is None else f"{gap:.2%}", "solver gap"))
+    return out
+
+
+def target_lines(head: dict) -> list[tuple[str, bool]]:
+    return [(f"compute target {year}", met) for year, met in sorted(head.get("targets_met", {}).items())]
+
+
+def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
+    esc = html.escape
+    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(run.name)} — build-out report"
+             f"</title><style>{CSS}</style></head><body>",
+             f"<h1>{esc(run.name)}: build-out report</h1>",
+             f"<p>{esc(run.config.get('description', '') or '')}</p>",
+             "<div class='cards'>" + "".join(f"<div class='card'><b>{esc(v)}</b><span>{esc(k)}</span></div>"
+                                             for v, k in cards(head)) + "</div>"]
+    targets = target_lines(head)
+    if targets:
+        parts.append("<p>" + " · ".join(f"{esc(t)}: <b class='{'ok' if met else 'bad'}'>{'met' if met else 'missed'}"
+                                        "</b>" for t, met in targets) + "</p>")
+    if head.get("message"):
+        parts.append(f"<p><b>{esc(head['message'])}</b></p>")
+    if run.solved:
+        parts.append(f"<p>Sites chosen: {esc(', '.join(head['sites']) or 'none')}.</p>")
+        for title, keys in SECTIONS:
+            parts.append(f"<h2>{esc(title)}</h2>")
+            if title == "Build schedule":
+                parts.append(_html_table(schedule(run), index=False, classes="text"))
+            if title == "Megawatts":
+                parts.append(_html_table(capacity_table(run), index=True))
+            for key in keys:
+                if key in charts:
+                    c = charts[key]
+                    data = base64.b64encode(c.png).decode()
+                    parts.append(f"<figure><img alt='{esc(c.title)}' data-chart='{c.key}' "
+                                 f"src='data:image/png;base64,{data}'><figcaption>{esc(c.caption)}</figcaption></figure>")
+    parts.append("<h2>Config</h2><p>The config as the model read it (bases merged, constraint files included):</p>")
+    parts.append(f"<pre>{esc(run.config_text)}</pre>")
+    parts.append("<h2>Data sources</h2><ul>" + "".join(
+        f"<li>{esc(k)}: {esc(str(v))}</li>" for k, v in (run.config.get("data") or {}).items())
+        + "</ul><p>Every figure of the shipped data is sourced in data/SOURCES.md; the hourly profiles are "
+          "synthetic.</p>")
+    parts.append(f"<script>{SCRIPT}</script></body></html>")
+    return "\n".join(parts)
+
+
+def _html_table(frame: pd.DataFrame, index: bool, classes: str = "") -> str:
+    if frame.empty:
+        return "<p>(nothing built)</p>"
+    return frame.to_html(index=index, border=0, float_format=lambda v: f"{v:,.0f}", escape=True, classes=classes)
+
+
+def render_markdown(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
+    files = run.folder / "report_files"
+    files.mkdir(exist_ok=True)
+    lines = [f"# {run.name}: build-out report", "", run.config.get("description", "") or "", ""]
+    lines += [f"- **{k}**: {v}" for v, k in cards(head)]
+    lines += [f"- **{t}**: {'met' if met else 'missed'}" for t, met in target_lines(head)]
+    if head.get("message"):
+        lines += ["", f"**{head['message']}**"]
+    if run.solved:
+        lines += ["", f"Sites chosen: {', '.join(head['sites']) or 'none'}."]
+        for title, keys in SECTIONS:
+            lines += ["", f"## {title}", ""]
+            if title == "Build schedule":
+                lines += [_md_table(schedule(run), index=False), ""]
+            if title == "Megawatts":
+                lines += [_md_table(capacity_table(run), index=True), ""]
+            for key in keys:
+                if key in charts:
+                    (files / f"{key}.png").write_bytes(charts[key].png)
+                    lines += [f"![{charts[key].title}](report_files/{key}.png)", ""]
+    lines += ["", "## Config", "", "```yaml", run.config_text.rstrip(), "```", "", "## Data sources", ""]
+    lines += [f"- {k}: {v}" for k, v in (run.config.get("data") or {}).items()]
+    lines += ["", "Every figure of the shipped data is sourced in data/SOURCES.md; the hourly profiles are synthetic."]
+    return "\n".join(lines) + "\n"
+
+
+def _md_table(frame: pd.DataFrame, index: bool) -> str:
+    if frame.empty:
+        return "(nothing built)"
+    frame = frame.reset_index() if index else frame
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = ["| " + " | ".join(f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row) + " |"
+            for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule] + body)
+
+
+def write_excel(run: RunData) -> Path:
+    path = run.folder / "results.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in run.tables.items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)
+    return path

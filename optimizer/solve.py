@@ -123,7 +123,7 @@ def to_highs(form: StandardForm, options: Solver) -> highspy.Highs:
     lp.a_matrix_.start_ = form.A.indptr
     lp.a_matrix_.index_ = form.A.indices
     lp.a_matrix_.value_ = form.A.data
-    if form.integer.any():
+    if form.integer.any() and not options.relax_integrality:
         kinds = np.where(form.integer, int(highspy.HighsVarType.kInteger), int(highspy.HighsVarType.kContinuous))
         lp.integrality_ = [highspy.HighsVarType(int(k)) for k in kinds]
     h = new_highs()

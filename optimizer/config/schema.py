@@ -151,6 +151,8 @@ class Solver(Section):
     presolve: bool = True
     integer_gpus: bool = Field(True, description="GPU units as integers (False: a faster LP relaxation)")
     integer_power_units: bool = Field(True, description="lumpy techs in whole units")
+    relax_integrality: bool = Field(False, description="solve the LP relaxation (a bound, or the answer when "
+                                                       "every integer is fixed by constraints)")
     highs_options: dict[str, bool | int | float | str] = Field(
         default_factory=dict, description="further HiGHS options by name, e.g. mip_heuristic_effort: 0.2")
 

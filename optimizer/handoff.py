@@ -115,9 +115,10 @@ def _bounds(columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lb, ub, integer
 
 
-def load_values(form: StandardForm, values) -> None:
-    """Write a solution vector back into the Pyomo variables (integers rounded)."""
+def load_values(form: StandardForm, values, round_integers: bool = True) -> None:
+    """Write a solution vector back into the Pyomo variables (integers rounded unless relaxed)."""
     values = np.asarray(values, dtype=float)
-    rounded = np.where(form.integer, np.round(values), values)
-    for var, x in zip(form.columns, rounded.tolist()):
+    if round_integers:
+        values = np.where(form.integer, np.round(values), values)
+    for var, x in zip(form.columns, values.tolist()):
         var.set_value(x, skip_validation=True)

@@ -106,7 +106,7 @@ def solve_active(m: pyo.ConcreteModel, options: Solver) -> Solution:
     solution.handoff_seconds, solution.solve_seconds, solution.model_size = handoff, solve_seconds, form.size
     solution.highs, solution.form = h, form
     if solution.has_solution:
-        load_values(form, h.getSolution().col_value)
+        load_values(form, h.getSolution().col_value, round_integers=not options.relax_integrality)
     return solution
 
 

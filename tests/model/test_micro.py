@@ -207,3 +207,13 @@ def test_max_compute_within_budget(tmp_path):
     assert sol.compute_measure == pytest.approx(10 / 1e3)
     assert value(m.gpu_new_units["A", "X", 2026]) == 10
     assert sol.objective == pytest.approx(10 + 10 * HOURS * 50 / 1e6)
+
+
+def test_relaxed_integrality_gives_fractional_units(tmp_path):
+    """The LP relaxation of the 25 MW unit case: 40 MW of load needs 1.6 units."""
+    site = row(SITE, gas_permit_mw=200.0)
+    gas = row(GAS, unit_mw=25.0)
+    config = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"relax_integrality": True}}
+    m, sol = solve_case(tmp_path, config, sites=[site], techs=[gas])
+    assert sol.status == "optimal" and sol.mip_gap == 0.0
+    assert value(m.cap_new_units["A", "gas", 2026]) == pytest.approx(1.6)

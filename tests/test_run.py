@@ -71,6 +71,8 @@ def test_infeasible_exits_3_with_status(grid_case, tmp_path, monkeypatch, capsys
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "infeasible"
     assert "no plan satisfies every constraint" in capsys.readouterr().out
+    page = (out / "report.html").read_text()
+    assert "<b>infeasible</b><span>status" in page and "no plan satisfies every constraint" in page
 
 
 def test_time_limit_without_a_plan_exits_3(tmp_path, monkeypatch, capsys):

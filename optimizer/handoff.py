@@ -2,7 +2,9 @@
 
 The Pyomo constraints and the active objective go through Pyomo's linear standard-form compiler;
 the row blocks (:mod:`optimizer.model.rows`) are already coefficient arrays and are appended as
-they are. Columns are every Pyomo variable of the model in declaration order, so that a column
+they are. Objective coefficients kept as lists (``m.objective_terms[objective name]``, see
+:mod:`optimizer.model.accounts`) are added to the cost vector of that objective. Columns are every
+Pyomo variable of the model in declaration order, so that a column
 index maps back to its variable, and a row index to a constraint name and index (:meth:`row_label`).
 """
 
@@ -90,6 +92,10 @@ def compile_model(m: pyo.ConcreteModel) -> StandardForm:
         c = repn.c.tocsr()[0].tocoo()
         cost[pcols[c.col]] = c.data
         offset = float(repn.c_offset[0])
+    terms = getattr(m, "objective_terms", {}).get(objectives[0].name if objectives else None, [])
+    for var, keys, coefs in terms:
+        cm = colmap[id(var)]
+        np.add.at(cost, np.fromiter((cm[k] for k in keys), dtype=np.int64, count=len(keys)), coefs)
     col_lower, col_upper, integer = _bounds(columns)
     return StandardForm(A, cost, offset, col_lower, col_upper, integer, np.concatenate(lower), np.concatenate(upper),
                         columns, list(repn.rows), blocks, maximise)

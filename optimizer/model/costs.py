@@ -7,7 +7,10 @@ Cash capex, ``capex_musd[c, y]`` (paid in the year an asset comes online)
     power  capex_usd_per_kw[k] · 1000 · cap_added_mw[s, k, y]
     grid   grid_upgrade_usd_per_kw[s] · 1000 · grid_upgrade_mw[s, y]
 
-Annual cost in year y, ``cost_musd[c, y]``
+Annual cost in year y, ``cost_musd[c, y]``. The asset categories (annuities, fixed O&M) are
+variables defined by ``costs_annual_def`` rows; the operating categories (fuel, variable O&M, grid
+energy, carbon, unserved) go straight into the objective vector and are evaluated from the solution
+(see :mod:`optimizer.model.accounts`).
     annuity_<asset>  Σ over assets in service in y of capex · crf(rate, life)  (only years inside the
                      horizon are counted, so a late build is not charged its whole price)
     fixed_om         Σ fom_usd_per_kw_year[k] · 1000 · cap_mw[s, k, y]
@@ -25,13 +28,15 @@ from collections import defaultdict
 
 import pyomo.environ as pyo
 
+from optimizer.model.accounts import Account, Terms
 from optimizer.model.index import MUSD, Index, crf
 from optimizer.model.power_capacity import is_lumpy
 from optimizer.model.rows import add_block
 
 CAPEX_CATEGORIES = ("sites", "gpus", "power", "grid")
-COST_CATEGORIES = ("annuity_sites", "annuity_gpus", "annuity_power", "annuity_grid", "fixed_om", "fuel",
-                   "variable_om", "grid_energy", "carbon", "unserved")
+ASSET_CATEGORIES = ("annuity_sites", "annuity_gpus", "annuity_power", "annuity_grid", "fixed_om")
+OPERATING_CATEGORIES = ("fuel", "variable_om", "grid_energy", "carbon", "unserved")
+COST_CATEGORIES = ASSET_CATEGORIES + OPERATING_CATEGORIES
 
 
 def capex_assets(m, ix: Index):
@@ -76,11 +81,26 @@ class _Terms:
 
 def add(m: pyo.ConcreteModel, ix: Index) -> None:
     cash_index = [(c, y) for c in CAPEX_CATEGORIES for y in ix.years]
-    cost_index = [(c, y) for c in COST_CATEGORIES for y in ix.years]
+    asset_index = [(c, y) for c in ASSET_CATEGORIES for y in ix.years]
     m.capex_musd = pyo.Var(cash_index, domain=pyo.NonNegativeReals)
-    m.cost_musd = pyo.Var(cost_index, domain=pyo.NonNegativeReals)
+    m.asset_cost_musd = pyo.Var(asset_index, domain=pyo.NonNegativeReals)
     costs_capex_def(m, ix, cash_index)
-    costs_annual_def(m, ix, cost_index)
+    costs_annual_def(m, ix, asset_index)
+    operating = operating_terms(m, ix)
+    m.objective_terms = {"objective_cost": [(var, keys, [ix.discount[key_year(var, k)] * c for k, c in zip(keys, coefs)])
+                                            for account in operating.values() for var, keys, coefs in account.items()]}
+
+    def annual(key) -> float:
+        if key[0] in ASSET_CATEGORIES:
+            return m.asset_cost_musd[key].value or 0.0
+        return operating[key].value()
+
+    m.cost_musd = Account([(c, y) for c in COST_CATEGORIES for y in ix.years], annual)
+
+
+def key_year(var, key) -> int:
+    """The year in a variable's index: the last element, or the second to last for hourly variables."""
+    return key if isinstance(key, int) else key[-2] if isinstance(key[-1], str) else key[-1]
 
 
 def costs_capex_def(m, ix: Index, index) -> None:
@@ -94,7 +114,7 @@ def costs_capex_def(m, ix: Index, index) -> None:
 
 
 def costs_annual_def(m, ix: Index, index) -> None:
-    """cost_musd[c, y] − Σ annual cost terms of category c in year y = 0."""
+    """asset_cost_musd[c, y] − Σ annuities (or fixed O&M) of the assets in service in year y = 0."""
     terms = _Terms({key: i for i, key in enumerate(index)})
     rate = ix.inputs.config.horizon.discount_rate
     for category, built, life, musd, var, key in capex_assets(m, ix):
@@ -102,26 +122,30 @@ def costs_annual_def(m, ix: Index, index) -> None:
         for y in ix.years:
             if built <= y < built + life:
                 terms.add(("annuity_" + category, y), var, key, yearly)
-    _operating(m, ix, terms)
+    for (s, k, y) in m.cap_mw:
+        terms.add(("fixed_om", y), m.cap_mw, (s, k, y), ix.K[k]["fom_usd_per_kw_year"] * 1e3 / MUSD)
     block = add_block(m, "costs_annual_def", index, lower=0.0, upper=0.0)
-    block.term(m.cost_musd, range(len(index)), index, 1.0)
+    block.term(m.asset_cost_musd, range(len(index)), index, 1.0)
     terms.write(block)
 
 
-def _operating(m, ix: Index, terms: _Terms) -> None:
+def operating_terms(m, ix: Index) -> dict[tuple[str, int], Terms]:
+    """MUSD per year of fuel, variable O&M, grid energy, carbon and unserved load, as coefficient lists."""
+    out = {(c, y): Terms() for c in OPERATING_CATEGORIES for y in ix.years}
     w = ix.slice_weight_h
-    for (s, k, y) in m.cap_mw:
-        terms.add(("fixed_om", y), m.cap_mw, (s, k, y), ix.K[k]["fom_usd_per_kw_year"] * 1e3 / MUSD)
     for (s, k, y, h) in m.gen_mw:
         t = ix.K[k]
-        terms.add(("fuel", y), m.gen_mw, (s, k, y, h),
-                  w[h] * t["heat_rate_btu_per_kwh"] / 1e3 * t["fuel_price_usd_per_mmbtu"] / MUSD)
-        terms.add(("variable_om", y), m.gen_mw, (s, k, y, h), w[h] * t["vom_usd_per_mwh"] / MUSD)
+        key = (s, k, y, h)
+        out["fuel", y].add(m.gen_mw, key, w[h] * t["heat_rate_btu_per_kwh"] / 1e3 * t["fuel_price_usd_per_mmbtu"] / MUSD)
+        out["variable_om", y].add(m.gen_mw, key, w[h] * t["vom_usd_per_mwh"] / MUSD)
     for (s, y, h) in m.import_mw:
-        terms.add(("grid_energy", y), m.import_mw, (s, y, h),
-                  w[h] * ix.grid_price[ix.region_of[s], h] / MUSD)
+        out["grid_energy", y].add(m.import_mw, (s, y, h), w[h] * ix.grid_price[ix.region_of[s], h] / MUSD)
     voll = ix.inputs.config.reliability.value_of_lost_load_usd_per_mwh
     for (s, y, h) in m.unserved_mw:
-        terms.add(("unserved", y), m.unserved_mw, (s, y, h), w[h] * voll / MUSD)
+        out["unserved", y].add(m.unserved_mw, (s, y, h), w[h] * voll / MUSD)
     for y in ix.years:
-        terms.add(("carbon", y), m.emissions_kt, y, ix.inputs.carbon_price_usd_per_t[y] * 1e3 / MUSD)
+        price = ix.inputs.carbon_price_usd_per_t[y]
+        for var, keys, coefs in m.emission_terms[y].items():
+            for key, t_per_unit in zip(keys, coefs):
+                out["carbon", y].add(var, key, price * t_per_unit / MUSD)
+    return out

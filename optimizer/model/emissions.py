@@ -1,20 +1,21 @@
 """Emissions: CO2 per year from on-site fuel and grid energy; a cap, a carbon price (in the
 objective, see costs) and a minimum clean-energy share.
 
-Variables (accounting, defined by equality rows)
-    emissions_kt[y]  = Σ_{s,h} w_h · (Σ_k gen_mw · heat_rate[k] / 1000 · co2_kg_per_mmbtu[k] / 10⁶
-                                      + import_mw · grid_co2_kg_per_mwh[r(s), h] / 10⁶)
-    clean_gwh[y]     = Σ_{s,h} w_h · (Σ_{k clean} gen_mw + import_mw · grid_clean_share[r(s)]) / 1000
-
-Expressions
-    emissions_t[y] = 1000 · emissions_kt[y];  clean_mwh[y] = 1000 · clean_gwh[y]
+Accounts (coefficient lists, evaluated from the solution; :mod:`optimizer.model.accounts`)
+    emissions_t[y] = Σ_{s,h} w_h · (Σ_k gen_mw · heat_rate[k] / 1000 · co2_kg_per_mmbtu[k] / 1000
+                                    + import_mw · grid_co2_kg_per_mwh[r(s), h] / 1000)
+    clean_mwh[y]   = Σ_{s,h} w_h · (Σ_{k clean} gen_mw + import_mw · grid_clean_share[r(s)])
     load_mwh[y]    = Σ_s facility_mwh[s, y]
+
+Variables (only in years with a cap or a clean share: their totals are rows)
+    emissions_kt[y] = emissions_t[y] / 1000,  clean_gwh[y] = clean_mwh[y] / 1000
 """
 
 from __future__ import annotations
 
 import pyomo.environ as pyo
 
+from optimizer.model.accounts import Account, Terms
 from optimizer.model.index import Index, finite
 from optimizer.model.rows import add_block
 
@@ -22,44 +23,57 @@ KILO = 1e3
 
 
 def add(m: pyo.ConcreteModel, ix: Index) -> None:
-    m.emissions_kt = pyo.Var(ix.years, domain=pyo.NonNegativeReals)
-    m.clean_gwh = pyo.Var(ix.years, domain=pyo.NonNegativeReals)
-    m.emissions_t = pyo.Expression(ix.years, rule=lambda m, y: KILO * m.emissions_kt[y])
-    m.clean_mwh = pyo.Expression(ix.years, rule=lambda m, y: KILO * m.clean_gwh[y])
+    m.emission_terms, m.clean_terms = _accounts(m, ix)
+    m.emissions_t = Account(ix.years, lambda y: m.emission_terms[y].value())
+    m.clean_mwh = Account(ix.years, lambda y: m.clean_terms[y].value())
     m.load_mwh = pyo.Expression(ix.years, rule=lambda m, y: pyo.quicksum(
         m.facility_mwh[s, y] for s in ix.sites if (s, y) in m.facility_mwh))
-    emissions_def(m, ix)
-    emissions_clean_def(m, ix)
+    capped = [y for y in ix.years if finite(ix.inputs.carbon_cap_t[y])]
+    shared = [y for y in ix.years if ix.inputs.min_clean_share[y] > 0]
+    m.emissions_kt = pyo.Var(capped, domain=pyo.NonNegativeReals)
+    m.clean_gwh = pyo.Var(shared, domain=pyo.NonNegativeReals)
+    emissions_def(m, ix, capped)
+    emissions_clean_def(m, ix, shared)
     emissions_cap_upper(m, ix)
     emissions_clean_share_lower(m, ix)
 
 
-def emissions_def(m, ix: Index) -> None:
-    """emissions_kt[y] − Σ w_h · co2 per MWh [t] / 1000 · (gen_mw or import_mw) = 0."""
-    row = {y: i for i, y in enumerate(ix.years)}
-    block = add_block(m, "emissions_def", ix.years, lower=0.0, upper=0.0)
-    block.term(m.emissions_kt, range(len(ix.years)), ix.years, 1.0)
+def _accounts(m, ix: Index) -> tuple[dict[int, Terms], dict[int, Terms]]:
+    emitted = {y: Terms() for y in ix.years}
+    clean = {y: Terms() for y in ix.years}
     w = ix.slice_weight_h
-    keys = [key for key in m.gen_mw.keys()
-            if ix.K[key[1]]["heat_rate_btu_per_kwh"] * ix.K[key[1]]["co2_kg_per_mmbtu"] > 0]
-    block.term(m.gen_mw, [row[y] for s, k, y, h in keys], keys, [
-        -w[h] * ix.K[k]["heat_rate_btu_per_kwh"] / 1e3 * ix.K[k]["co2_kg_per_mmbtu"] / 1e6 for s, k, y, h in keys])
-    keys = list(m.import_mw.keys())
-    block.term(m.import_mw, [row[y] for s, y, h in keys], keys, [
-        -w[h] * ix.grid_co2[ix.region_of[s], h] / 1e6 for s, y, h in keys])
+    for key in m.gen_mw.keys():
+        s, k, y, h = key
+        t = ix.K[k]
+        emitted[y].add(m.gen_mw, key, w[h] * t["heat_rate_btu_per_kwh"] / 1e3 * t["co2_kg_per_mmbtu"] / 1e3)
+        if t["clean"]:
+            clean[y].add(m.gen_mw, key, w[h])
+    for key in m.import_mw.keys():
+        s, y, h = key
+        r = ix.region_of[s]
+        emitted[y].add(m.import_mw, key, w[h] * ix.grid_co2[r, h] / 1e3)
+        clean[y].add(m.import_mw, key, w[h] * ix.R[r]["grid_clean_share"])
+    return emitted, clean
 
 
-def emissions_clean_def(m, ix: Index) -> None:
-    """clean_gwh[y] − Σ w_h · (clean gen_mw + import_mw · grid_clean_share) / 1000 = 0."""
-    row = {y: i for i, y in enumerate(ix.years)}
-    block = add_block(m, "emissions_clean_def", ix.years, lower=0.0, upper=0.0)
-    block.term(m.clean_gwh, range(len(ix.years)), ix.years, 1.0)
-    w = ix.slice_weight_h
-    keys = [key for key in m.gen_mw.keys() if ix.K[key[1]]["clean"]]
-    block.term(m.gen_mw, [row[y] for s, k, y, h in keys], keys, [-w[h] / KILO for s, k, y, h in keys])
-    keys = [key for key in m.import_mw.keys() if ix.R[ix.region_of[key[0]]]["grid_clean_share"] > 0]
-    block.term(m.import_mw, [row[y] for s, y, h in keys], keys, [
-        -w[h] * ix.R[ix.region_of[s]]["grid_clean_share"] / KILO for s, y, h in keys])
+def _definition(m, name: str, var, accounts: dict[int, Terms], years: list[int]) -> None:
+    """var[y] − Σ account terms / 1000 = 0 for the given years."""
+    row = {y: i for i, y in enumerate(years)}
+    block = add_block(m, name, years, lower=0.0, upper=0.0)
+    block.term(var, range(len(years)), years, 1.0)
+    for y in years:
+        for component, keys, coefs in accounts[y].items():
+            block.term(component, [row[y]] * len(keys), keys, [-c / KILO for c in coefs])
+
+
+def emissions_def(m, ix: Index, years: list[int]) -> None:
+    """emissions_kt[y] − emissions_t[y] / 1000 = 0, in years with a cap."""
+    _definition(m, "emissions_def", m.emissions_kt, m.emission_terms, years)
+
+
+def emissions_clean_def(m, ix: Index, years: list[int]) -> None:
+    """clean_gwh[y] − clean_mwh[y] / 1000 = 0, in years with a clean-energy share."""
+    _definition(m, "emissions_clean_def", m.clean_gwh, m.clean_terms, years)
 
 
 def emissions_cap_upper(m, ix: Index) -> None:

@@ -1,6 +1,8 @@
 """Objective: least net present cost, or most compute within the budgets.
 
-    npv_cost_musd   = Σ_{c, y} discount[y] · cost_musd[c, y],
+    npv_cost_musd   = Σ_{c, y} discount[y] · cost_musd[c, y]
+                      (asset categories through asset_cost_musd; the operating categories' per-slice
+                      coefficients, discounted, are added to the objective vector at handoff)
                       discount[y] = Σ_{j < period_years} (1 + rate)^−(y + j − first_year)
     compute_measure = Σ_s site_h100e[s, last_year] / 1000                   (final_year)
                     = Σ_{s, y} period_years · site_h100e[s, y] / 1000       (h100e_years)
@@ -14,13 +16,13 @@ from __future__ import annotations
 
 import pyomo.environ as pyo
 
-from optimizer.model.costs import COST_CATEGORIES
+from optimizer.model.costs import ASSET_CATEGORIES
 from optimizer.model.index import Index
 
 
 def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.npv_cost_musd = pyo.Expression(expr=pyo.quicksum(
-        ix.discount[y] * m.cost_musd[c, y] for c in COST_CATEGORIES for y in ix.years))
+        ix.discount[y] * m.asset_cost_musd[c, y] for c in ASSET_CATEGORIES for y in ix.years))
     measure = ix.inputs.config.objective.compute_measure
     years = [ix.years[-1]] if measure == "final_year" else ix.years
     weight = 1.0 if measure == "final_year" else float(ix.period_years)

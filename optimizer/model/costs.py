@@ -24,7 +24,6 @@ energy, carbon, unserved) go straight into the objective vector and are evaluate
 
 from __future__ import annotations
 
-from collections import defaultdict
 
 import pyomo.environ as pyo
 

@@ -81,7 +81,7 @@ class Index:
 def build_index(inputs: Inputs) -> Index:
     cfg = inputs.config
     years = inputs.years
-    y0, last, length = years[0], years[-1], inputs.period_years
+    y0, length = years[0], inputs.period_years
     rate = cfg.horizon.discount_rate
     discount = {y: sum((1 + rate) ** -(y + j - y0) for j in range(length)) for y in years}
 

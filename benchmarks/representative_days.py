@@ -4,7 +4,7 @@
 
 The case (written to a temporary folder from the shipped data): Abilene (ERCOT), Cheyenne
 (Mountain West) and Memphis (TVA) with construction and power lead times set to zero so that all can
-be built in one year; 300,000 h100e of GB300 racks; at least 50% clean energy, so that solar, wind
+be built in one year; 300,000 h100e of GB300 racks; a carbon price of $150/t, so that solar, wind
 and batteries matter; hourly grid prices and carbon; continuous sizes (an LP apart from the site
 choice, and all three sites forced, so the LP relaxation is exact) solved as an LP with HiGHS's
 interior-point method, so that the full year solves on two cores. Each k runs with and without storage linked
@@ -53,7 +53,7 @@ def write_case(folder: Path) -> Path:
                  "gpus": "gpus.csv", "profiles": str(data / "profiles_hourly.csv.gz"),
                  "grid_profiles": str(data / "grid_hourly.csv.gz")},
         "targets": {"compute_h100e": {2027: 300000}},
-        "policy": {"min_clean_share": 0.5},
+        "policy": {"carbon_price_usd_per_t": 150},
         "constraints": [{"kind": "force_site", "site": s} for s in SITES],
         "solver": {"time_limit_s": 1800, "mip_gap": 0.0001, "integer_gpus": False, "integer_power_units": False,
                    "relax_integrality": True, "highs_options": {"solver": "ipm"}},

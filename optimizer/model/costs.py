@@ -86,7 +86,7 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     costs_capex_def(m, ix, cash_index)
     costs_annual_def(m, ix, asset_index)
     operating = operating_terms(m, ix)
-    m.objective_terms = {"objective_cost": [(var, keys, [ix.discount[key_year(var, k)] * c for k, c in zip(keys, coefs)])
+    m.objective_terms = {"objective_cost": [(var, keys, [ix.discount[key_year(k)] * c for k, c in zip(keys, coefs)])
                                             for account in operating.values() for var, keys, coefs in account.items()]}
 
     def annual(key) -> float:
@@ -97,7 +97,7 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.cost_musd = Account([(c, y) for c in COST_CATEGORIES for y in ix.years], annual)
 
 
-def key_year(var, key) -> int:
+def key_year(key) -> int:
     """The year in a variable's index: the last element, or the second to last for hourly variables."""
     return key if isinstance(key, int) else key[-2] if isinstance(key[-1], str) else key[-1]
 

@@ -59,21 +59,6 @@ class RowBlock:
             self.terms.append(Term(var, rows, keys, coefs))
         return self
 
-    def position(self, key) -> int:
-        if not hasattr(self, "_position"):
-            self._position = {k: i for i, k in enumerate(self.index)}
-        return self._position[key]
-
-    def body(self, key) -> float:
-        """The row's activity at the current variable values (for tests and reports)."""
-        i = self.position(key)
-        total = 0.0
-        for t in self.terms:
-            for r, k, c in zip(t.rows, t.keys, t.coefs):
-                if r == i:
-                    total += c * (t.var[k].value or 0.0)
-        return total
-
 
 def add_block(m: pyo.ConcreteModel, name: str, index: Sequence[Any], lower=None, upper=None) -> RowBlock:
     """Declare a block of rows on ``m``; bounds are a number, one per row, or None (unbounded)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -35,11 +36,12 @@ class RunData:
     def table(self, name: str) -> pd.DataFrame:
         return self.tables.get(name, pd.DataFrame())
 
-    @property
+    @cached_property
     def config(self) -> dict:
+        """The resolved config as a mapping (empty when the run folder has none)."""
         import yaml
 
-        return yaml.safe_load(self.config_text) or {} if self.config_text else {}
+        return (yaml.safe_load(self.config_text) if self.config_text else None) or {}
 
 
 def read_run(folder: str | Path) -> RunData:

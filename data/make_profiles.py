@@ -44,10 +44,13 @@ ZONES = {
     "SOUTHWEST": (33.42, -111.83, 0.29, 0.28, 24.0, 10.0, 8.0, 6),
     "UPPER-MIDWEST": (44.00, -90.00, 0.18, 0.40, 7.5, 15.0, 5.0, 7),
     "MOUNTAIN-WEST": (41.14, -104.82, 0.25, 0.40, 8.5, 11.0, 8.0, 8),
+    "SOUTHEAST": (32.50, -84.00, 0.23, 0.22, 18.0, 9.0, 6.0, 9),
+    "PJM-DOM": (38.50, -77.80, 0.21, 0.28, 13.5, 11.5, 6.0, 10),
 }
 # which zone's weather drives each region's price and carbon shapes
 REGION_ZONE = {"ERCOT": "ERCOT-W", "TVA": "TVA", "MISO-S": "MISO-S", "PJM": "PJM", "SPP": "SPP",
-               "SOUTHWEST": "SOUTHWEST", "UPPER-MIDWEST": "UPPER-MIDWEST", "MOUNTAIN-WEST": "MOUNTAIN-WEST"}
+               "SOUTHWEST": "SOUTHWEST", "UPPER-MIDWEST": "UPPER-MIDWEST", "MOUNTAIN-WEST": "MOUNTAIN-WEST",
+               "SOUTHEAST": "SOUTHEAST", "PJM-DOM": "PJM-DOM"}
 
 
 def ar1(rng: np.random.Generator, n: int, persistence: float, sigma: float) -> np.ndarray:

@@ -16,7 +16,7 @@ REGION = {"region_id": "R1", "name": "region one", "grid_price_usd_per_mwh": 50.
 SITE = {"site_id": "A", "name": "site A", "region_id": "R1", "lat": 35.0, "lon": -90.0, "max_it_mw": 100.0,
         "lead_time_years": 0, "site_capex_usd": 0.0, "shell_capex_usd_per_kw": 0.0, "lifetime_years": 1, "pue": 1.0,
         "grid_existing_mw": 0.0, "grid_upgrade_max_mw": 0.0, "grid_upgrade_usd_per_kw": 0.0, "grid_queue_year": 0,
-        "gas_permit_mw": 0.0, "solar_land_mw": 0.0, "wind_land_mw": 0.0, "profile_zone": "Z"}
+        "gas_permit_mw": 0.0, "solar_land_mw": 0.0, "wind_land_mw": 0.0, "water_mgd": "", "profile_zone": "Z"}
 GAS = {"tech_id": "gas", "name": "gas engine", "kind": "thermal", "fuel": "gas", "capex_usd_per_kw": 1000.0,
        "fom_usd_per_kw_year": 0.0, "vom_usd_per_mwh": 0.0, "heat_rate_btu_per_kwh": 10000.0,
        "fuel_price_usd_per_mmbtu": 3.0, "co2_kg_per_mmbtu": 50.0, "lead_time_years": 0, "lifetime_years": 1,

@@ -10,9 +10,11 @@ kind                      meaning
 ``tech_capacity``         cap and/or floor on the MW of one or more techs (by site / region / year)
 ``site_count``            at most / at least this many sites built
 ``force_site``            this site must be open (by ``by_year`` if given)
-``forbid_site``           this site may not be built
+``forbid_site``           this site (or these sites) may not be built
+``only_sites``            only these candidate sites are considered
 ``forbid_tech``           this tech may not be built (at a site, in a region, or anywhere)
 ``max_share``             these techs supply at most this share of facility energy
+``clean_share``           clean energy is at least this share of facility energy (by site / region)
 ``earliest_year``         a tech, GPU product or site may not come online before ``year``
 ``gpu_count``             cap and/or floor on GPUs online (by product / site / region / year)
 ========================  =====================================================================
@@ -97,8 +99,25 @@ class ForceSite(_Entry):
 
 
 class ForbidSite(_Entry):
+    """These sites may not be built."""
+
     kind: Literal["forbid_site"]
-    site: str
+    site: str | list[str]
+
+    @property
+    def sites(self) -> list[str]:
+        return _as_list(self.site)
+
+
+class OnlySites(_Entry):
+    """Only these candidate sites are considered; every other site is left out of the model."""
+
+    kind: Literal["only_sites"]
+    site: str | list[str]
+
+    @property
+    def sites(self) -> list[str]:
+        return _as_list(self.site)
 
 
 class ForbidTech(_Entry):
@@ -125,6 +144,14 @@ class MaxShare(_Entry):
     @property
     def techs(self) -> list[str]:
         return _as_list(self.tech)
+
+
+class CleanShare(_Scoped):
+    """Clean energy (clean techs plus the grid's clean share) ≥ min_share × facility energy,
+    within the scope, in each year."""
+
+    kind: Literal["clean_share"]
+    min_share: float = Field(ge=0, le=1)
 
 
 class EarliestYear(_Entry):
@@ -161,7 +188,8 @@ class GpuCount(_Scoped):
 
 
 UserConstraint = Annotated[
-    Union[TechCapacity, SiteCount, ForceSite, ForbidSite, ForbidTech, MaxShare, EarliestYear, GpuCount],
+    Union[TechCapacity, SiteCount, ForceSite, ForbidSite, OnlySites, ForbidTech, MaxShare, CleanShare,
+          EarliestYear, GpuCount],
     Field(discriminator="kind"),
 ]
 
@@ -170,8 +198,10 @@ KINDS: dict[str, type[_Entry]] = {
     "site_count": SiteCount,
     "force_site": ForceSite,
     "forbid_site": ForbidSite,
+    "only_sites": OnlySites,
     "forbid_tech": ForbidTech,
     "max_share": MaxShare,
+    "clean_share": CleanShare,
     "earliest_year": EarliestYear,
     "gpu_count": GpuCount,
 }

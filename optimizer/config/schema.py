@@ -69,11 +69,14 @@ class TimeSlices(Section):
 
 
 class Facility(Section):
-    """PUE per hour from ambient temperature: pue + rise · max(0, T − reference)."""
+    """PUE per hour from ambient temperature: pue + rise · max(0, T − reference); water use
+    per kWh of IT energy (WUE), which with a site's ``water_mgd`` caps the IT load it can cool."""
 
     pue_from_temperature: bool = False
     pue_rise_per_degree_c: NonNegativeFloat = Field(0.005, description="PUE added per °C above the reference")
     pue_reference_c: float = Field(20.0, description="temperature up to which the site's PUE holds")
+    water_l_per_kwh: NonNegativeFloat = Field(
+        0.5, description="on-site cooling water per kWh of IT energy (WUE), litres; 0: dry cooling")
 
 
 class Objective(Section):

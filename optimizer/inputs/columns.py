@@ -63,6 +63,8 @@ SITES = [
     col("gas_permit_mw", "float", "on-site gas-fired MW that may be permitted", default=0.0, minimum=0),
     col("solar_land_mw", "float", "solar PV MW the land allows", default=0.0, minimum=0),
     col("wind_land_mw", "float", "wind MW the land allows", default=0.0, minimum=0),
+    col("water_mgd", "float", "water available for cooling, million US gallons per day (blank: no limit)",
+        default=INF, minimum=0),
     col("profile_zone", "str", "zone id in the profile table (default: the site id)", default=""),
 ]
 
@@ -97,6 +99,8 @@ GPUS = [
     col("unit_name", "str", "what is bought: server or rack", default="server"),
     col("gpus_per_unit", "int", "GPUs in one unit", minimum=1),
     col("it_kw_per_unit", "float", "IT power of one unit at full load", minimum=0),
+    col("bf16_dense_tflops_per_gpu", "float", "dense BF16 TFLOPS of one GPU (informative)",
+        default=float("nan"), minimum=0),
     col("h100e_per_gpu", "float", "dense BF16 throughput relative to an H100 SXM", minimum=0),
     col("price_usd_per_unit", "float", "purchase price of one unit, installed", minimum=0),
     col("first_year", "int", "first year the product can be deployed", minimum=0),

@@ -28,6 +28,7 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
         m.gpu_units[s, g, y] * h100e_per_unit(ix, g) for g in ix.gpus if (s, g, y) in ix.gpu_active))
     compute_it_def(m, ix)
     compute_shell_upper(m, ix)
+    compute_water_upper(m, ix)
     compute_supply_upper(m, ix)
     compute_target_lower(m, ix)
     compute_cluster_lower(m, ix)
@@ -46,6 +47,25 @@ def compute_it_def(m, ix: Index) -> None:
 def compute_shell_upper(m, ix: Index) -> None:
     """GPUs need data halls: it_mw[s, y] ≤ shell_mw[s, y]."""
     m.compute_shell_upper = pyo.Constraint(ix.site_years, rule=lambda m, s, y: m.it_mw[s, y] - m.shell_mw[s, y] <= 0)
+
+
+LITRES_PER_GALLON = 3.785411784
+
+
+def water_it_mw(ix: Index, s: str) -> float:
+    """IT MW a site's water can cool: water_mgd · 10⁶ · 3.785 L / (24 h · 1000 kW/MW · WUE L/kWh)."""
+    wue = ix.inputs.config.facility.water_l_per_kwh
+    water = ix.S[s]["water_mgd"]
+    if wue == 0 or not finite(water):
+        return float("inf")
+    return water * 1e6 * LITRES_PER_GALLON / (24 * 1e3 * wue)
+
+
+def compute_water_upper(m, ix: Index) -> None:
+    """Cooling water: it_mw[s, y] ≤ water_mgd[s] · 10⁶ · 3.785 / (24,000 · WUE), written only where it is
+    tighter than the campus size max_it_mw[s]."""
+    rows = [(s, y) for s, y in ix.site_years if water_it_mw(ix, s) < ix.S[s]["max_it_mw"]]
+    m.compute_water_upper = pyo.Constraint(rows, rule=lambda m, s, y: m.it_mw[s, y] <= water_it_mw(ix, s))
 
 
 def compute_supply_upper(m, ix: Index) -> None:

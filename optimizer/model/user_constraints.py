@@ -1,6 +1,6 @@
 """User constraints: each kind of YAML entry is translated by one function here.
 
-``forbid_site``, ``forbid_tech`` and ``earliest_year`` shape the index sets instead of adding rows
+``forbid_site``, ``only_sites``, ``forbid_tech`` and ``earliest_year`` shape the index sets instead of adding rows
 (see :mod:`optimizer.model.index`); ``force_site`` is checked for feasibility there too. Rows are
 indexed by (entry number, year) and named ``user_<kind>_<upper|lower>``.
 """
@@ -16,6 +16,7 @@ from optimizer.model.index import Index
 def add(m: pyo.ConcreteModel, ix: Index) -> None:
     entries = list(enumerate(ix.inputs.config.constraints))
     for name in ("user_tech_capacity_upper", "user_tech_capacity_lower", "user_max_share_upper",
+                 "user_clean_share_lower",
                  "user_gpu_count_upper", "user_gpu_count_lower"):
         setattr(m, name, pyo.Constraint(pyo.Any))
     m.user_site_count_upper = pyo.Constraint(pyo.Any)
@@ -77,6 +78,24 @@ def max_share(m, ix: Index, i: int, e: uc.MaxShare) -> None:
         m.user_max_share_upper[i, y] = (pyo.quicksum(by_year.get(y, [])) - e.max_share * load) / 1e3 <= 0
 
 
+def clean_share(m, ix: Index, i: int, e: uc.CleanShare) -> None:
+    """Σ_{s ∈ scope, h} w_h · (Σ_{k clean} gen_mw[s, k, y, h] + grid_clean_share[r(s)] · import_mw[s, y, h])
+    ≥ min_share · Σ_{s ∈ scope} facility_mwh[s, y]   (rows in GWh)."""
+    sites = set(_sites_in_scope(ix, e.site, e.region))
+    w = ix.slice_weight_h
+    by_year: dict[int, list] = {}
+    for (s, k, y, h), var in m.gen_mw.items():
+        if s in sites and ix.K[k]["clean"]:
+            by_year.setdefault(y, []).append(w[h] * var)
+    for (s, y, h), var in m.import_mw.items():
+        share = ix.R[ix.region_of[s]]["grid_clean_share"]
+        if s in sites and share > 0:
+            by_year.setdefault(y, []).append(w[h] * share * var)
+    for y in _years(ix, e.years):
+        load = pyo.quicksum(m.facility_mwh[s, y] for s in sites if (s, y) in m.facility_mwh)
+        m.user_clean_share_lower[i, y] = (pyo.quicksum(by_year.get(y, [])) - e.min_share * load) / 1e3 >= 0
+
+
 def gpu_count(m, ix: Index, i: int, e: uc.GpuCount) -> None:
     """Σ_{s ∈ scope, g ∈ gpus} gpu_units[s, g, y] · gpus_per_unit[g] ≤ max_gpus / ≥ min_gpus (rows in thousands)."""
     sites = _sites_in_scope(ix, e.site, e.region)
@@ -95,6 +114,7 @@ TRANSLATE = {
     uc.SiteCount: site_count,
     uc.ForceSite: force_site,
     uc.MaxShare: max_share,
+    uc.CleanShare: clean_share,
     uc.GpuCount: gpu_count,
-    # ForbidSite, ForbidTech and EarliestYear shape the index sets (model/index.py).
+    # ForbidSite, OnlySites, ForbidTech and EarliestYear shape the index sets (model/index.py).
 }

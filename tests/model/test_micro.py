@@ -217,3 +217,50 @@ def test_relaxed_integrality_gives_fractional_units(tmp_path):
     m, sol = solve_case(tmp_path, config, sites=[site], techs=[gas])
     assert sol.status == "optimal" and sol.mip_gap == 0.0
     assert value(m.cap_new_units["A", "gas", 2026]) == pytest.approx(1.6)
+
+
+def test_cooling_water_caps_the_it_load_of_a_site(tmp_path):
+    """Site A has 0.5 million gallons a day; at WUE 1.0 L/kWh that cools
+    0.5e6 × 3.785411784 / 24,000 = 78.8627 MW of IT, so 78 one-MW units fit there and the other
+    22 of the 100 go to site B (whose grid costs $60/MWh instead of $50)."""
+    cap_mw = 0.5e6 * 3.785411784 / 24_000
+    a = row(SITE, site_id="A", water_mgd=0.5, grid_existing_mw=200.0)
+    b = row(SITE, site_id="B", grid_existing_mw=200.0, region_id="R2")
+    regions = [REGION, row(REGION, region_id="R2", grid_price_usd_per_mwh=60.0)]
+    config = {"targets": {"compute_h100e": {2026: 100}}, "facility": {"water_l_per_kwh": 1.0}}
+    m, sol = solve_case(tmp_path, config, sites=[a, b], regions=regions, techs=[])
+    assert sol.status == "optimal"
+    assert m.compute_water_upper["A", 2026].upper == pytest.approx(cap_mw)
+    assert value(m.gpu_new_units["A", "X", 2026]) == 78
+    assert value(m.gpu_new_units["B", "X", 2026]) == 22
+    assert sol.objective == pytest.approx((78 * 50 + 22 * 60) * HOURS / 1e6)
+    assert ("B", 2026) not in m.compute_water_upper   # no water limit given: no row
+
+
+def test_clean_share_entry_binds_in_its_region_only(tmp_path):
+    """Two forced 10 MW sites on grids with a clean share of 0.2. A `clean_share` entry of 0.6 in
+    R1 needs 0.2 · (10 − x) + x ≥ 0.6 · 10 for x MW of PPA at A: x = 5; B in R2 stays on the grid."""
+    ppa = row(GAS, tech_id="ppa", kind="ppa", fuel="none", capex_usd_per_kw=0.0, heat_rate_btu_per_kwh=0.0,
+              fuel_price_usd_per_mmbtu=0.0, co2_kg_per_mmbtu=0.0, vom_usd_per_mwh=80.0, firm_credit=0.0, clean=True)
+    regions = [row(REGION, grid_clean_share=0.2), row(REGION, region_id="R2", grid_clean_share=0.2)]
+    sites = [row(SITE, site_id="A", max_it_mw=10.0, grid_existing_mw=20.0),
+             row(SITE, site_id="B", region_id="R2", max_it_mw=10.0, grid_existing_mw=20.0)]
+    config = {"targets": {"compute_h100e": {2026: 20}},
+              "constraints": [{"kind": "force_site", "site": "A"}, {"kind": "force_site", "site": "B"},
+                              {"kind": "clean_share", "min_share": 0.6, "region": "R1"}]}
+    m, sol = solve_case(tmp_path, config, sites=sites, regions=regions, techs=[ppa])
+    assert sol.status == "optimal"
+    assert value(m.gen_mw["A", "ppa", 2026, "d1/00"]) == pytest.approx(5.0)
+    assert value(m.gen_mw["B", "ppa", 2026, "d1/00"]) == pytest.approx(0.0)
+    assert sol.objective == pytest.approx((15 * 50 + 5 * 80) * HOURS / 1e6)
+
+
+def test_only_sites_leaves_the_other_candidates_out(tmp_path):
+    """B is cheaper ($40/MWh grid) but only A is a candidate."""
+    sites = [row(SITE, site_id="A", grid_existing_mw=20.0),
+             row(SITE, site_id="B", region_id="R2", grid_existing_mw=20.0)]
+    regions = [REGION, row(REGION, region_id="R2", grid_price_usd_per_mwh=40.0)]
+    config = {"targets": {"compute_h100e": {2026: 10}}, "constraints": [{"kind": "only_sites", "site": ["A"]}]}
+    m, sol = solve_case(tmp_path, config, sites=sites, regions=regions, techs=[])
+    assert ("B", 2026) not in m.site_open
+    assert sol.objective == pytest.approx(10 * HOURS * 50 / 1e6)

@@ -205,3 +205,14 @@ KINDS: dict[str, type[_Entry]] = {
     "earliest_year": EarliestYear,
     "gpu_count": GpuCount,
 }
+
+
+def candidate_sites(entries, site_ids) -> list[str]:
+    """The sites a config leaves in the model: all sites, minus ``forbid_site``, within every ``only_sites``."""
+    keep = [s for s in site_ids]
+    for c in entries:
+        if isinstance(c, ForbidSite):
+            keep = [s for s in keep if s not in c.sites]
+        elif isinstance(c, OnlySites):
+            keep = [s for s in keep if s in c.sites]
+    return keep

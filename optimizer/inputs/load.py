@@ -17,6 +17,7 @@ from typing import Any, Iterable
 import pandas as pd
 from pydantic import ValidationError
 
+from optimizer.config.constraints import candidate_sites
 from optimizer.config.load import DATA_KEYS, LoadedConfig, compose, validate
 from optimizer.config.yaml_source import KeyPath, SourceMap, dotted
 from optimizer.config.schema import Config, TimeSlices
@@ -143,7 +144,7 @@ def _build_slices(raw: dict, smap: SourceMap, config: Config | None,
     if settings.days is not None:
         return None, [_problem(smap, ("time_slices", "days"), "days picks from a representative-day table",
                                "use representative_days: N with hourly profiles")]
-    sites = frames["sites"]
+    sites = _candidates(frames["sites"], config)
     zones = set(sites["profile_zone"].where(sites["profile_zone"] != "", sites["site_id"]))
     wide, problems = to_wide(profiles[profiles["zone"].isin(zones)] if zones & set(profiles["zone"]) else profiles,
                              "zone", list(ZONE_VALUES), file)
@@ -160,6 +161,14 @@ def _build_slices(raw: dict, smap: SourceMap, config: Config | None,
     if problems:
         return None, problems
     return from_hourly(wide, settings, smap.locate)
+
+
+def _candidates(sites: pd.DataFrame, config: Config | None) -> pd.DataFrame:
+    """The rows of the sites table the config keeps (``only_sites``, ``forbid_site``): only their
+    profile zones and regions shape the time slices."""
+    if config is None:
+        return sites
+    return sites.loc[candidate_sites(config.constraints, sites.index)]
 
 
 def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, source: SourceMap) -> Inputs:
@@ -215,6 +224,7 @@ def _table_references(frames: dict[str, pd.DataFrame], slices: Slices, sites_pat
     temperature needs each site's temperature."""
     problems = []
     sites, regions = frames["sites"], frames["regions"]
+    candidates = set(_candidates(sites, config).index)
     file = display_path(sites_path)
     temperature = slices.cf["temperature_c"].notna().groupby(level=0).all()
     needs_temperature = config is not None and config.facility.pue_from_temperature
@@ -225,6 +235,8 @@ def _table_references(frames: dict[str, pd.DataFrame], slices: Slices, sites_pat
                                     f"site '{sid}' names unknown region '{row.region_id}'",
                                     did_you_mean(row.region_id, regions.index)))
         zone = row.profile_zone or sid
+        if sid not in candidates:
+            continue
         if (row.solar_land_mw > 0 or row.wind_land_mw > 0 or needs_temperature) and zone not in slices.zones:
             problems.append(Problem(file, line, f"row {line}, column profile_zone",
                                     f"site '{sid}' has no profile zone '{zone}' in the profile table",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from optimizer.config.constraints import EarliestYear, ForbidSite, ForbidTech, OnlySites
+from optimizer.config.constraints import EarliestYear, ForbidTech, candidate_sites
 from optimizer.errors import InputError, Problem
 from optimizer.inputs.load import Inputs
 
@@ -87,12 +87,8 @@ def build_index(inputs: Inputs) -> Index:
 
     S, K = inputs.sites.to_dict("index"), inputs.techs.to_dict("index")
     G, R = inputs.gpus.to_dict("index"), inputs.regions.to_dict("index")
-    forbidden_sites = {s for c in cfg.constraints if isinstance(c, ForbidSite) for s in c.sites}
-    for c in cfg.constraints:
-        if isinstance(c, OnlySites):
-            forbidden_sites |= set(inputs.sites.index) - set(c.sites)
     earliest = _earliest(cfg.constraints)
-    sites = [s for s in inputs.sites.index if s not in forbidden_sites]
+    sites = candidate_sites(cfg.constraints, inputs.sites.index)
     region_of = {s: S[s]["region_id"] for s in sites}
     regions = list(inputs.regions.index)
 

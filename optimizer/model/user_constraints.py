@@ -8,8 +8,10 @@ indexed by (entry number, year) and named ``user_<kind>_<upper|lower>``.
 from __future__ import annotations
 
 import pyomo.environ as pyo
+from pyomo.core.expr.numvalue import is_constant
 
 from optimizer.config import constraints as uc
+from optimizer.errors import InputError, Problem
 from optimizer.model.index import Index
 
 
@@ -24,6 +26,25 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.user_force_site = pyo.Constraint(pyo.Any)
     for i, entry in entries:
         TRANSLATE.get(type(entry), lambda m, ix, i, e: None)(m, ix, i, entry)
+
+
+def _row(ix: Index, component, key, body, lower: float | None = None, upper: float | None = None) -> None:
+    """component[key] = lower ≤ body ≤ upper, unless the body holds no variable (no asset of the
+    entry can exist in that year): then a bound it already meets is dropped, and one it cannot
+    meet is an input error naming the entry."""
+    if not is_constant(body):
+        component[key] = (lower, body, upper)
+        return
+    value = pyo.value(body)
+    if (lower is None or value >= lower - 1e-9) and (upper is None or value <= upper + 1e-9):
+        return
+    i, year = key if isinstance(key, tuple) else (key, None)
+    file, line = ix.inputs.locate(("constraints", i))
+    when = f" in {year}" if year is not None else ""
+    raise InputError([Problem(file, line, f"constraints[{i}]",
+                              f"this entry cannot be met{when}: nothing it counts can exist then "
+                              "(lead times, first years, forbidden sites or techs)",
+                              "lower the minimum, limit the entry to later years, or allow the assets it needs")])
 
 
 def _sites_in_scope(ix: Index, site: str | None, region: str | None) -> list[str]:
@@ -44,18 +65,18 @@ def tech_capacity(m, ix: Index, i: int, e: uc.TechCapacity) -> None:
     for y in _years(ix, e.years):
         total = pyo.quicksum(m.cap_mw[s, k, y] for s in sites for k in e.techs if (s, k, y) in m.cap_mw)
         if e.max_mw is not None:
-            m.user_tech_capacity_upper[i, y] = total <= e.max_mw
+            _row(ix, m.user_tech_capacity_upper, (i, y), total, upper=e.max_mw)
         if e.min_mw is not None:
-            m.user_tech_capacity_lower[i, y] = total >= e.min_mw
+            _row(ix, m.user_tech_capacity_lower, (i, y), total, lower=e.min_mw)
 
 
 def site_count(m, ix: Index, i: int, e: uc.SiteCount) -> None:
     """min ≤ Σ_{s, y} site_build[s, y] ≤ max."""
     total = pyo.quicksum(m.site_build.values())
     if e.max is not None:
-        m.user_site_count_upper[i] = total <= e.max
+        _row(ix, m.user_site_count_upper, i, total, upper=e.max)
     if e.min is not None:
-        m.user_site_count_lower[i] = total >= e.min
+        _row(ix, m.user_site_count_lower, i, total, lower=e.min)
 
 
 def force_site(m, ix: Index, i: int, e: uc.ForceSite) -> None:
@@ -75,7 +96,8 @@ def max_share(m, ix: Index, i: int, e: uc.MaxShare) -> None:
             by_year.setdefault(y, []).append(w[h] * var)
     for y in _years(ix, e.years):
         load = pyo.quicksum(m.facility_mwh[s, y] for s in sites if (s, y) in m.facility_mwh)
-        m.user_max_share_upper[i, y] = (pyo.quicksum(by_year.get(y, [])) - e.max_share * load) / 1e3 <= 0
+        _row(ix, m.user_max_share_upper, (i, y), (pyo.quicksum(by_year.get(y, [])) - e.max_share * load) / 1e3,
+             upper=0.0)
 
 
 def clean_share(m, ix: Index, i: int, e: uc.CleanShare) -> None:
@@ -93,7 +115,8 @@ def clean_share(m, ix: Index, i: int, e: uc.CleanShare) -> None:
             by_year.setdefault(y, []).append(w[h] * share * var)
     for y in _years(ix, e.years):
         load = pyo.quicksum(m.facility_mwh[s, y] for s in sites if (s, y) in m.facility_mwh)
-        m.user_clean_share_lower[i, y] = (pyo.quicksum(by_year.get(y, [])) - e.min_share * load) / 1e3 >= 0
+        _row(ix, m.user_clean_share_lower, (i, y), (pyo.quicksum(by_year.get(y, [])) - e.min_share * load) / 1e3,
+             lower=0.0)
 
 
 def gpu_count(m, ix: Index, i: int, e: uc.GpuCount) -> None:
@@ -104,9 +127,9 @@ def gpu_count(m, ix: Index, i: int, e: uc.GpuCount) -> None:
         total = pyo.quicksum(m.gpu_units[s, g, y] * ix.G[g]["gpus_per_unit"] / 1e3
                              for s in sites for g in gpus if (s, g, y) in m.gpu_units)
         if e.max_gpus is not None:
-            m.user_gpu_count_upper[i, y] = total <= e.max_gpus / 1e3
+            _row(ix, m.user_gpu_count_upper, (i, y), total, upper=e.max_gpus / 1e3)
         if e.min_gpus is not None:
-            m.user_gpu_count_lower[i, y] = total >= e.min_gpus / 1e3
+            _row(ix, m.user_gpu_count_lower, (i, y), total, lower=e.min_gpus / 1e3)
 
 
 TRANSLATE = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from optimizer import cli
-from optimizer.config.constraints import ForbidTech, SiteCount
+from optimizer.config.constraints import ForbidTech, OnlySites, SiteCount
 from optimizer.errors import InputError
 from optimizer.inputs.load import load_all
 
@@ -20,8 +20,9 @@ EXAMPLE = ROOT / "configs" / "example.yaml"
 def test_example_is_valid_and_reads_included_constraints():
     loaded, inputs = load_all(EXAMPLE)
     kinds = [type(c) for c in loaded.config.constraints]
-    assert kinds == [SiteCount, ForbidTech]
-    assert loaded.locate(("constraints", 1, "tech"))[0].endswith("no_new_gas_pjm.yaml")
+    assert kinds == [OnlySites, SiteCount, ForbidTech]
+    assert loaded.locate(("constraints", 1, "max"))[0].endswith("max_three_sites.yaml")
+    assert loaded.locate(("constraints", 2, "tech"))[0].endswith("no_new_gas_pjm.yaml")
     assert inputs.years == [2026, 2027, 2028, 2029, 2030]
     assert len(inputs.slices.table) == 56        # 6 typical + 1 extreme day, 8 slices each
     assert inputs.slices.table["weight_h"].sum() == pytest.approx(8760)
@@ -33,7 +34,7 @@ def test_extends_merges_mappings_and_replaces_values(tmp_path):
                      "targets:\n  compute_h100e:\n    2028: 5000\n")
     loaded, inputs = load_all(child)
     assert loaded.config.solver.time_limit_s == 5
-    assert loaded.config.solver.mip_gap == 0.01          # inherited from the base
+    assert loaded.config.solver.mip_gap == 0.005         # inherited from the base
     # mappings merge key by key: the base's targets stay, the child's 2028 is added
     assert loaded.config.targets.compute_h100e == {2027: 200000, 2028: 5000, 2030: 1000000}
     assert loaded.locate(("solver", "time_limit_s"))[1] == 3

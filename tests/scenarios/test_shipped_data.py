@@ -1,0 +1,111 @@
+"""Sanity review of the shipped data: figures inside the published ranges, every id traced to
+data/SOURCES.md, the real campuses present, and every table readable by the model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "data"
+SOURCES = (DATA / "SOURCES.md").read_text()
+
+SITES = pd.read_csv(DATA / "sites.csv")
+REGIONS = pd.read_csv(DATA / "regions.csv")
+TECHS = pd.read_csv(DATA / "techs.csv").set_index("tech_id")
+GPUS = pd.read_csv(DATA / "gpus.csv").set_index("gpu_id")
+H100_BF16_TFLOPS = 989
+
+# Overnight capital cost, $/kW: the span of the public figures in SOURCES.md (EIA AEO2026 national
+# and regional values, market quotes). Techs without a public figure carry an assumption instead.
+CAPEX_RANGES = {
+    "gas_aero": (2058, 2400),      # EIA ERCOT 2,058 / national 2,275
+    "gas_frame": (1033, 1200),     # EIA ERCOT 1,033 / national 1,158
+    "ccgt": (980, 4000),           # EIA ERCOT 980 ... NextEra 2,400 (2025) ... Rystad ceiling 4,000
+    "fuel_cell": (7818, 8287),     # EIA, without and with the optimism factor
+    "solar_pv": (1342, 1484),      # EIA ERCOT / national
+    "wind": (1562, 1712),          # EIA ERCOT / national
+    "battery_4h": (1252, 1521),    # Megapack equipment $313/kWh x 4 h ... EIA 1,521
+    "smr": (8937, 20000),          # EIA SMR ... NuScale UAMPS ~$20k/kW
+}
+ASSUMED = {"gas_recip", "gas_mobile", "nuclear_ppa"}
+REAL_CAMPUSES = {"memphis", "southaven", "abilene", "richland", "new_albany", "mount_pleasant", "new_carlisle",
+                 "cheyenne", "ellendale"}
+
+
+def test_enough_sites_and_regions_including_the_real_campuses():
+    assert len(SITES) >= 25 and len(REGIONS) >= 8
+    assert REAL_CAMPUSES <= set(SITES["site_id"])
+    assert set(SITES["region_id"]) <= set(REGIONS["region_id"])
+    assert {"ERCOT", "TVA", "MISO-S", "PJM", "SPP", "SOUTHWEST", "UPPER-MIDWEST", "MOUNTAIN-WEST"} <= \
+        set(REGIONS["region_id"])
+
+
+@pytest.mark.parametrize("gpu", list(GPUS.index))
+def test_facility_kw_per_gpu_is_within_the_public_range(gpu):
+    """About 1.4 to 2.2 kW per GPU at the facility: IT kW per GPU times the shipped PUEs (1.15–1.2)."""
+    p = GPUS.loc[gpu]
+    it_kw = p.it_kw_per_unit / p.gpus_per_unit
+    for pue in (SITES["pue"].min(), SITES["pue"].max()):
+        assert 1.4 <= it_kw * pue <= 2.2, f"{gpu}: {it_kw * pue:.2f} kW per GPU at PUE {pue}"
+
+
+@pytest.mark.parametrize("gpu", list(GPUS.index))
+def test_h100e_is_dense_bf16_over_the_h100s(gpu):
+    p = GPUS.loc[gpu]
+    assert p.h100e_per_gpu == pytest.approx(p.bf16_dense_tflops_per_gpu / H100_BF16_TFLOPS, rel=0.01)
+
+
+def test_gpu_price_per_h100e_falls_with_newer_generations():
+    per_h100e = GPUS.price_usd_per_unit / GPUS.gpus_per_unit / GPUS.h100e_per_gpu
+    assert per_h100e["H100"] > per_h100e["B200"] > per_h100e["RUBIN"]
+    assert per_h100e.between(8_000, 45_000).all()
+
+
+@pytest.mark.parametrize("tech", sorted(CAPEX_RANGES))
+def test_capex_per_kw_is_in_the_published_range(tech):
+    low, high = CAPEX_RANGES[tech]
+    assert low <= TECHS.at[tech, "capex_usd_per_kw"] <= high
+
+
+def test_every_tech_is_either_ranged_or_an_assumption_in_sources():
+    assert set(TECHS.index) == set(CAPEX_RANGES) | ASSUMED
+    for tech in ASSUMED:
+        line = next(line for line in SOURCES.splitlines() if line.startswith(f"| {tech} "))
+        assert "**A**" in line, f"{tech} must be marked as an assumption in data/SOURCES.md"
+
+
+def test_nuclear_ppa_price_between_the_public_deals():
+    """Take-or-pay FOM / (availability × 8.76 MWh per kW-year) lands between Clinton (~$80) and Crane ($115)."""
+    ppa = TECHS.loc["nuclear_ppa"]
+    assert 80 <= ppa.fom_usd_per_kw_year / (ppa.availability * 8.76) <= 115
+
+
+def test_gas_heat_rates_and_emissions():
+    gas = TECHS[TECHS.fuel == "gas"]
+    assert gas.heat_rate_btu_per_kwh.between(6000, 12000).all()
+    assert (gas.co2_kg_per_mmbtu == 53.06).all()       # EPA factor for natural gas
+
+
+def test_every_id_is_named_in_sources():
+    for ids in (SITES["site_id"], REGIONS["region_id"], TECHS.index, GPUS.index):
+        missing = [i for i in ids if f"{i}" not in SOURCES]
+        assert not missing, f"data/SOURCES.md does not mention {missing}"
+
+
+def lcoe_usd_per_mwh(tech: str, capacity_factor: float, rate: float = 0.07, years: int = 30) -> float:
+    t = TECHS.loc[tech]
+    crf = rate / (1 - (1 + rate) ** -years)
+    fixed = (t.capex_usd_per_kw * crf + t.fom_usd_per_kw_year) / (8.76 * capacity_factor)
+    fuel = t.heat_rate_btu_per_kwh / 1e3 * t.fuel_price_usd_per_mmbtu
+    return fixed + fuel + t.vom_usd_per_mwh
+
+
+@pytest.mark.parametrize("tech, cf, low, high, expected", [
+    ("solar_pv", 0.25, 38, 78, 65.4), ("wind", 0.40, 37, 86, 49.3), ("ccgt", 0.85, 48, 107, 51.4)])
+def test_levelised_costs_inside_lazard_ranges(tech, cf, low, high, expected):
+    value = lcoe_usd_per_mwh(tech, cf)
+    assert low <= value <= high
+    assert value == pytest.approx(expected, abs=0.1)    # the figure quoted in data/SOURCES.md

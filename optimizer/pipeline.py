@@ -46,7 +46,7 @@ def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path
     results = read_results(model, solution, build_seconds) if solution.has_solution else None
     summary = make_summary(inputs, solution, results, build_seconds)
     if write:
-        _write_run(out_dir, summary, results, loaded.raw, limits_table(inputs))
+        _write_run(out_dir, summary, results, loaded.raw, limits_table(inputs), inputs.region_shapes)
         from optimizer.report.writer import build_report
 
         build_report(out_dir)
@@ -121,7 +121,8 @@ def _nested(series) -> dict:
     return out
 
 
-def _write_run(out_dir: Path, summary: dict, results: Results | None, raw: dict, limits: pd.DataFrame) -> None:
+def _write_run(out_dir: Path, summary: dict, results: Results | None, raw: dict, limits: pd.DataFrame,
+               shapes=None) -> None:
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (out_dir / "config.resolved.yaml").write_text(yaml.safe_dump(_plain(raw), sort_keys=False))
     if results is None:
@@ -131,6 +132,8 @@ def _write_run(out_dir: Path, summary: dict, results: Results | None, raw: dict,
     limits.to_csv(tables / "limits.csv", index=False)
     for name, frame in results.tables().items():
         frame.to_csv(tables / f"{name}.csv", index=False)
+    if shapes is not None:
+        (tables / "region_shapes.geojson").write_text(shapes.to_json())
 
 
 def _plain(value):

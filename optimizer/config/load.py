@@ -28,7 +28,8 @@ from optimizer.config.schema import Config
 from optimizer.config.yaml_source import KeyPath, SourceMap, dotted, load_yaml
 from optimizer.errors import Problem, did_you_mean, display_path
 
-DATA_KEYS = ("sites", "regions", "techs", "gpus", "profiles", "grid_profiles")
+DATA_KEYS = ("sites", "regions", "techs", "gpus", "profiles", "grid_profiles", "region_shapes")
+TABLE_KEYS = DATA_KEYS[:-1]  # region_shapes are polygons, read by optimizer.inputs.shapes
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ REGIONS = [
 SITES = [
     col("site_id", "str", "short id used in configs"),
     col("name", "str", "display name", default=""),
-    col("region_id", "str", "grid region the site belongs to"),
+    col("region_id", "str", "grid region the site belongs to (blank: found from data.region_shapes)",
+        blank_means=""),
     col("lat", "float", "latitude, degrees north", minimum=-90, maximum=90),
     col("lon", "float", "longitude, degrees east", minimum=-180, maximum=180),
     col("max_it_mw", "float", "largest IT load the campus can hold", minimum=0),

@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from optimizer.config.constraints import candidate_sites
-from optimizer.config.load import DATA_KEYS, LoadedConfig, compose, validate
+from optimizer.config.load import TABLE_KEYS, LoadedConfig, compose, validate
 from optimizer.config.yaml_source import KeyPath, SourceMap, dotted
 from optimizer.config.schema import Config, TimeSlices
 from optimizer.errors import InputError, Problem, did_you_mean, display_path
@@ -49,6 +49,7 @@ class Inputs:
     compute_target_h100e: dict[int, float]
     files: dict[str, str] = field(default_factory=dict)
     source: SourceMap | None = None
+    region_shapes: Any = None   # GeoDataFrame (region_id, geometry) or None
 
     def locate(self, path: KeyPath) -> tuple[str | None, int | None]:
         """File and line where the config wrote ``path`` (None, None if unknown)."""
@@ -77,6 +78,8 @@ def load_all(path: str | Path, overrides: Iterable[str] = ()) -> tuple[LoadedCon
     problems += found
     frames, found = _read_tables(raw, smap)
     problems += found
+    shapes, found = _region_shapes(raw, smap, frames)
+    problems += found
     slices = None
     if {"profiles", "sites"} <= set(frames):
         slices, found = _build_slices(raw, smap, config, frames)
@@ -89,7 +92,24 @@ def load_all(path: str | Path, overrides: Iterable[str] = ()) -> tuple[LoadedCon
     if problems:
         raise InputError(problems)
     loaded = LoadedConfig(config, Path(path).resolve(), smap, raw)
-    return loaded, _assemble(config, frames, slices, smap)
+    return loaded, _assemble(config, frames, slices, smap, shapes)
+
+
+def _region_shapes(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]):
+    """Read the optional region polygons and fill blank site regions from them (in place)."""
+    from optimizer.inputs.shapes import assign_regions, read_region_shapes
+
+    data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
+    shapes, problems = None, []
+    if isinstance(data.get("region_shapes"), str):
+        regions = frames["regions"].index if "regions" in frames else None
+        shapes, problems = read_region_shapes(Path(data["region_shapes"]), regions)
+        problems = [_problem(smap, ("data", "region_shapes"), f"{p.message}: {p.file}", p.hint)
+                    if p.message == "data file not found" else p for p in problems]
+    if "sites" in frames and isinstance(data.get("sites"), str):
+        frames["sites"], found = assign_regions(frames["sites"], shapes, display_path(data["sites"]))
+        problems += found
+    return shapes, problems
 
 
 def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
@@ -97,7 +117,7 @@ def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], l
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
-    for name in DATA_KEYS:
+    for name in TABLE_KEYS:
         if not isinstance(data.get(name), str):
             continue
         path = Path(data[name])
@@ -171,7 +191,8 @@ def _candidates(sites: pd.DataFrame, config: Config | None) -> pd.DataFrame:
     return sites.loc[candidate_sites(config.constraints, sites.index)]
 
 
-def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, source: SourceMap) -> Inputs:
+def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, source: SourceMap,
+              shapes=None) -> Inputs:
     years = cfg.horizon.years
     sites = frames["sites"].copy()
     sites["name"] = sites["name"].where(sites["name"] != "", sites["site_id"])
@@ -195,7 +216,7 @@ def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, sour
         min_clean_share=_step(cfg.policy.min_clean_share, years, {y: 0.0 for y in years}),
         compute_target_h100e={y: v for y, v in cfg.targets.compute_h100e.items()},
         files={k: str(getattr(cfg.data, k)) for k in ("sites", "regions", "techs", "gpus", "profiles")},
-        source=source,
+        source=source, region_shapes=shapes,
     )
 
 
@@ -230,7 +251,7 @@ def _table_references(frames: dict[str, pd.DataFrame], slices: Slices, sites_pat
     needs_temperature = config is not None and config.facility.pue_from_temperature
     for i, (sid, row) in enumerate(sites.iterrows()):
         line = i + 2
-        if row.region_id not in regions.index:
+        if row.region_id and row.region_id not in regions.index:   # blank: reported by assign_regions
             problems.append(Problem(file, line, f"row {line}, column region_id",
                                     f"site '{sid}' names unknown region '{row.region_id}'",
                                     did_you_mean(row.region_id, regions.index)))

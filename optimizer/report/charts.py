@@ -20,7 +20,8 @@ from optimizer.report.run_data import RunData  # noqa: E402
 COLOURS = {"grid": "#7f7f7f", "solar_pv": "#f2b701", "wind": "#3a9bd9", "battery_4h": "#7b4fb5", "ccgt": "#c0504d",
            "gas_aero": "#e07b39", "gas_frame": "#a34a28", "gas_recip": "#d9a066", "fuel_cell": "#5a9e6f",
            "smr": "#2e7d32", "nuclear_ppa": "#66bb6a", "unserved": "#000000"}
-PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f"]
+PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f",
+           "#bab0ac", "#86bcb6", "#d37295", "#499894", "#a0cbe8"]
 
 
 @dataclass
@@ -226,6 +227,13 @@ def site_map(run: RunData) -> Chart | None:
     points = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326")
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     regions = list(dict.fromkeys(points["region_id"]))
+    shapes = run.region_shapes
+    if shapes is not None:
+        for i, region in enumerate(regions):
+            outline = shapes[shapes.region_id == region]
+            if not outline.empty:
+                outline.plot(ax=ax, color=PALETTE[i % len(PALETTE)], alpha=0.12, edgecolor=PALETTE[i % len(PALETTE)],
+                             linewidth=0.8)
     for i, region in enumerate(regions):
         group = points[points.region_id == region]
         chosen = group[group.selected]

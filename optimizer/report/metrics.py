@@ -50,8 +50,12 @@ def levelised(run: RunData) -> dict:
     return {"usd_per_gpu_hour": npv / gpu_hours if gpu_hours else None, "usd_per_mwh": npv / mwh if mwh else None}
 
 
+SHOWN_MW = 0.5  # additions that round to 0 MW are not listed in the schedule
+
+
 def schedule(run: RunData) -> pd.DataFrame:
-    """What each chosen site gets in which year: campus, MW added by source, GPUs added by product."""
+    """What each chosen site gets in which year: campus, MW added by source (from 0.5 MW), GPUs
+    added by product."""
     sites, cap, gpus = run.table("sites"), run.table("capacity"), run.table("gpus")
     power = run.table("site_power")
     rows = []
@@ -63,9 +67,9 @@ def schedule(run: RunData) -> pd.DataFrame:
             if int(site["online_year"]) == y:
                 parts.append("campus opens")
             up = power.loc[(power.site_id == sid) & (power.year == y), "grid_upgrade_mw"].sum()
-            if up > 1e-6:
+            if up >= SHOWN_MW:
                 parts.append(f"grid +{up:,.0f} MW")
-            for _, c in cap[(cap.site_id == sid) & (cap.year == y) & (cap.added_mw > 1e-6)].iterrows():
+            for _, c in cap[(cap.site_id == sid) & (cap.year == y) & (cap.added_mw >= SHOWN_MW)].iterrows():
                 parts.append(f"{c['tech_id']} +{c['added_mw']:,.0f} MW")
             for _, g in gpus[(gpus.site_id == sid) & (gpus.year == y) & (gpus.new_units > 0)].iterrows():
                 per_unit = g["gpus"] / g["units"] if g["units"] else 0

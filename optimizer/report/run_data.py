@@ -37,6 +37,16 @@ class RunData:
         return self.tables.get(name, pd.DataFrame())
 
     @cached_property
+    def region_shapes(self):
+        """Region polygons copied into the run folder (a GeoDataFrame), or None."""
+        path = self.folder / "tables" / "region_shapes.geojson"
+        if not path.exists():
+            return None
+        import geopandas as gpd
+
+        return gpd.read_file(path)
+
+    @cached_property
     def config(self) -> dict:
         """The resolved config as a mapping (empty when the run folder has none)."""
         import yaml

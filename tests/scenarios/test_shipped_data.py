@@ -109,3 +109,14 @@ def test_levelised_costs_inside_lazard_ranges(tech, cf, low, high, expected):
     value = lcoe_usd_per_mwh(tech, cf)
     assert low <= value <= high
     assert value == pytest.approx(expected, abs=0.1)    # the figure quoted in data/SOURCES.md
+
+
+def test_every_site_lies_in_its_regions_outline():
+    import geopandas as gpd
+
+    shapes = gpd.read_file(DATA / "regions.geojson")
+    assert set(shapes.region_id) == set(REGIONS.region_id) and shapes.is_valid.all()
+    points = gpd.GeoDataFrame(SITES, geometry=gpd.points_from_xy(SITES.lon, SITES.lat), crs=4326)
+    joined = gpd.sjoin(points, shapes, predicate="within", how="left")
+    assert len(joined) == len(SITES)
+    assert (joined.region_id_left == joined.region_id_right).all()

@@ -138,3 +138,51 @@ GRID_HOURLY = [
 TABLES = {"regions": REGIONS, "sites": SITES, "techs": TECHS, "gpus": GPUS, "profiles": PROFILES,
           "profiles_hourly": PROFILES_HOURLY, "grid_profiles": GRID_HOURLY}
 ID_COLUMNS = {"regions": "region_id", "sites": "site_id", "techs": "tech_id", "gpus": "gpu_id"}
+
+TITLES = {"regions": "regions.csv: grid regions", "sites": "sites.csv (or GeoJSON / GeoPackage points): candidate sites",
+          "techs": "techs.csv: power technologies", "gpus": "gpus.csv: GPU catalog",
+          "profiles": "profiles (representative days): zone, day, hour",
+          "profiles_hourly": "profiles (hourly): one row per zone and hour",
+          "grid_profiles": "grid_profiles (hourly): price and carbon per region and hour"}
+
+
+def data_reference() -> str:
+    """docs/data.md: every column of every table, from the declarations above."""
+    lines = ["# Data tables", "",
+             "Written by `python -m optimizer.inputs.columns` from `optimizer/inputs/columns.py`; a test checks",
+             "that it is current. A column with a default may be left out; an empty cell takes the default.",
+             "The shipped tables and the source of every figure: `data/` and `data/SOURCES.md`.", ""]
+    for table, columns in TABLES.items():
+        lines += [f"## {TITLES[table]}", "", "| column | type | meaning | default | range |", "|---|---|---|---|---|"]
+        for c in columns:
+            default = "required" if c.required else ("blank" if c.default == "" else _shown(c.default))
+            if c.required and c.blank_means is not None:
+                default = "required (cells may be empty)" if c.blank_means == "" else \
+                    f"required; empty: {_shown(c.blank_means)}"
+            bounds = " … ".join(_shown(v) if v is not None else "" for v in (c.minimum, c.maximum)).strip(" …") \
+                if c.minimum is not None or c.maximum is not None else ""
+            if c.minimum is not None and c.maximum is None:
+                bounds = f"≥ {_shown(c.minimum)}"
+            lines.append(f"| `{c.name}` | {c.kind} | {c.description} | {default} | {bounds} |")
+        lines.append("")
+    lines += ["Region outlines (`data.region_shapes`, optional): GeoJSON, GeoPackage or shapefile polygons with a",
+              "`region_id` property naming a row of the regions table.", ""]
+    return "\n".join(lines)
+
+
+def _shown(value) -> str:
+    if isinstance(value, float):
+        if value != value:
+            return "none"
+        if value == INF:
+            return "no limit"
+        return f"{value:g}"
+    return str(value)
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    target = Path(__file__).resolve().parents[2] / "docs" / "data.md"
+    target.write_text(data_reference())
+    print(f"wrote {target}")

@@ -1,4 +1,4 @@
-"""The config shown in configs/README.md is valid."""
+"""The config shown in configs/README.md is valid; docs/data.md matches the column declarations."""
 
 from __future__ import annotations
 
@@ -21,3 +21,10 @@ def test_readme_config_example_validates(tmp_path):
     loaded, inputs = load_all(path)
     assert inputs.years == [2026, 2027, 2028, 2029, 2030, 2031]
     assert [c.kind for c in loaded.config.constraints] == ["tech_capacity", "forbid_tech"]
+
+
+def test_data_reference_is_current():
+    """docs/data.md is written from the column declarations: rerun `python -m optimizer.inputs.columns`."""
+    from optimizer.inputs.columns import data_reference
+
+    assert (CONFIGS.parent / "docs" / "data.md").read_text() == data_reference()

@@ -67,3 +67,21 @@ def test_missing_shapes_file_points_at_the_config_line(tmp_path):
     [problem] = err.value.problems
     assert problem.key == "data.region_shapes" and problem.line is not None
     assert "data file not found" in problem.message
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_sites_as_geojson_or_geopackage_read_like_the_csv(tmp_path, suffix):
+    import geopandas as gpd
+    import pandas as pd
+
+    path = write_case(tmp_path, {}, sites=[row(SITE, site_id="A", lon=-90.5, lat=35.25),
+                                           row(SITE, site_id="B", lon=-97.0, lat=31.0)])
+    _, from_csv = load_all(path)
+    table = pd.read_csv(tmp_path / "sites.csv").drop(columns=["lat", "lon"])
+    points = gpd.GeoDataFrame(table, geometry=gpd.points_from_xy([-90.5, -97.0], [35.25, 31.0]), crs=4326)
+    points.to_file(tmp_path / f"sites{suffix}")
+    config = path.read_text().replace("sites: sites.csv", f"sites: sites{suffix}")
+    (tmp_path / "geo.yaml").write_text(config)
+    _, from_geo = load_all(tmp_path / "geo.yaml")
+    assert from_geo.sites[["lat", "lon"]].to_dict() == from_csv.sites[["lat", "lon"]].to_dict()
+    assert from_geo.sites["region_id"].tolist() == ["R1", "R1"]

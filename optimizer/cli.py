@@ -55,6 +55,22 @@ def run(config: Path = typer.Argument(..., help="config YAML file"),
 
 
 @app.command()
+def explain(config: Path = typer.Argument(..., help="config YAML file"),
+            set_: Optional[List[str]] = SetOption) -> None:
+    """Explain why a config has no plan: shortfalls, the smallest relaxation of limits, conflicting rows."""
+    from optimizer.explain.elastic import explain_infeasible
+    from optimizer.inputs.load import load_all
+    from optimizer.terminal import print_explanation
+
+    _, inputs = load_all(config, set_ or [])
+    explanation = explain_infeasible(inputs)
+    if explanation.status == "feasible":
+        console.print("the config has a plan: nothing to explain (run it, and see 'what binds')")
+        return
+    print_explanation(console, explanation)
+
+
+@app.command()
 def report(run_dir: Path = typer.Argument(..., help="a run folder written by 'siting run'")) -> None:
     """(Re)write report.html, report.md and results.xlsx of a run from its tables."""
     from optimizer.report.writer import build_report

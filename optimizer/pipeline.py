@@ -33,6 +33,11 @@ class RunOutcome:
     out_dir: Path
     summary: dict
     model: object = None
+    prices: object = None          # optimizer.explain.duals.ShadowPrices of a solved plan
+    explanation: object = None     # optimizer.explain.elastic.Explanation of an infeasible one
+
+INFEASIBLE = ("infeasible", "infeasible_or_unbounded")
+BINDING_IN_SUMMARY = 20
 
 
 def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path | None = None,
@@ -44,13 +49,43 @@ def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path
     build_seconds = time.perf_counter() - t0
     solution = solve(model, inputs.config.solver, inputs.config.objective.kind)
     results = read_results(model, solution, build_seconds) if solution.has_solution else None
+    prices, explanation = _explain(inputs, model, solution)
     summary = make_summary(inputs, solution, results, build_seconds)
+    summary.update(explain_summary(prices, explanation))
     if write:
-        _write_run(out_dir, summary, results, loaded.raw, limits_table(inputs), inputs.region_shapes)
+        _write_run(out_dir, summary, results, loaded.raw, limits_table(inputs), inputs.region_shapes,
+                   prices.table if prices is not None else None)
         from optimizer.report.writer import build_report
 
         build_report(out_dir)
-    return RunOutcome(inputs, solution, results, out_dir, summary, model)
+    return RunOutcome(inputs, solution, results, out_dir, summary, model, prices, explanation)
+
+
+def _explain(inputs: Inputs, model, solution: Solution):
+    """Shadow prices of a plan, or the explanation of an infeasible model."""
+    if solution.has_solution:
+        from optimizer.explain.duals import shadow_prices
+
+        return shadow_prices(model, solution, inputs.config.solver), None
+    if solution.status in INFEASIBLE:
+        from optimizer.explain.elastic import explain_infeasible
+
+        return None, explain_infeasible(inputs)
+    return None, None
+
+
+def explain_summary(prices, explanation) -> dict:
+    """summary.json entries: ``binding`` (the most valuable binding limits) or ``explanation``."""
+    out: dict = {}
+    if prices is not None:
+        top = prices.table.head(BINDING_IN_SUMMARY)
+        out["binding"] = [{k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+                          for row in top.drop(columns=["constraint", "index"]).to_dict("records")]
+        out["shadow_prices"] = {"status": prices.status, "lp_objective_usd": prices.lp_objective_usd,
+                                "seconds": round(prices.seconds, 3), "binding_limits": len(prices.table)}
+    if explanation is not None:
+        out["explanation"] = explanation.as_dict()
+    return out
 
 
 def limits_table(inputs: Inputs) -> pd.DataFrame:
@@ -122,7 +157,7 @@ def _nested(series) -> dict:
 
 
 def _write_run(out_dir: Path, summary: dict, results: Results | None, raw: dict, limits: pd.DataFrame,
-               shapes=None) -> None:
+               shapes=None, binding: pd.DataFrame | None = None) -> None:
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (out_dir / "config.resolved.yaml").write_text(yaml.safe_dump(_plain(raw), sort_keys=False))
     if results is None:
@@ -134,6 +169,8 @@ def _write_run(out_dir: Path, summary: dict, results: Results | None, raw: dict,
         frame.to_csv(tables / f"{name}.csv", index=False)
     if shapes is not None:
         (tables / "region_shapes.geojson").write_text(shapes.to_json())
+    if binding is not None:
+        binding.to_csv(tables / "binding.csv", index=False)
 
 
 def _plain(value):

@@ -16,6 +16,8 @@ def print_run(console: Console, outcome) -> None:
                   f"handoff {s['handoff_seconds']:.1f} s, HiGHS {s['solve_seconds']:.1f} s  "
                   f"({s['model'].get('rows', 0):,} rows, {s['model'].get('columns', 0):,} columns)")
     if not sol.has_solution:
+        if outcome.explanation is not None:
+            print_explanation(console, outcome.explanation)
         console.print(f"results: {display_path(outcome.out_dir)}/summary.json, report.html")
         return
     years = [str(y) for y in outcome.inputs.years]
@@ -32,7 +34,28 @@ def print_run(console: Console, outcome) -> None:
     compute.add_row("capex $B", *[f"{s['capex_usd'].get(y, 0) / 1e9:,.2f}" for y in years])
     compute.add_row("kt CO2", *[f"{s['emissions_t'].get(y, 0) / 1e3:,.0f}" for y in years])
     console.print(compute)
+    if outcome.prices is not None and not outcome.prices.table.empty:
+        console.print(binding_table(outcome.prices.table.head(8)))
     console.print(f"results: {display_path(outcome.out_dir)}  (report.html, report.md, results.xlsx, tables/)")
+
+
+def binding_table(frame) -> Table:
+    """The binding limits with their value (shadow prices), most valuable first."""
+    table = Table(title="what binds (value of one more unit, USD of net present cost)")
+    for name, justify in (("limit", "left"), ("value per unit", "right"), ("unit", "left"), ("per 1% relaxed", "right")):
+        table.add_column(name, justify=justify)
+    for row in frame.itertuples(index=False):
+        one = row.value_of_1pct_usd
+        table.add_row(row.limit, f"${row.value_usd_per_unit:,.2f}" if abs(row.value_usd_per_unit) < 100 else
+                      f"${row.value_usd_per_unit:,.0f}", row.unit, "" if one != one or one is None else f"${one:,.0f}")
+    return table
+
+
+def print_explanation(console: Console, explanation) -> None:
+    """Why there is no plan, in the planner's words."""
+    console.print("[bold]why there is no plan[/]")
+    for line in explanation.lines():
+        console.print(line, highlight=False, markup=False)
 
 
 def _year_table(title: str, data: dict, years: list[str], fmt: str) -> Table:

@@ -11,9 +11,10 @@ from optimizer.model.index import build_index
 
 
 
-def build_model(inputs: Inputs) -> pyo.ConcreteModel:
-    """The Pyomo model; ``model.ix`` keeps the index it was built from."""
-    ix = build_index(inputs)
+def build_model(inputs: Inputs, relax_timing: bool = False) -> pyo.ConcreteModel:
+    """The Pyomo model; ``model.ix`` keeps the index it was built from. ``relax_timing``: see
+    :func:`optimizer.model.index.build_index` (used by the elastic model only)."""
+    ix = build_index(inputs, relax_timing)
     m = pyo.ConcreteModel(name=inputs.config.name or "siting")
     m.ix = ix
     m.row_blocks = {}             # large hourly families as coefficient arrays (model/rows.py)

@@ -80,9 +80,14 @@ def compute_supply_upper(m, ix: Index) -> None:
 def compute_target_lower(m, ix: Index) -> None:
     """Compute target: Σ_s site_h100e[s, y] ≥ target_h100e[y] (rows in thousands of h100e)."""
     rows = sorted(ix.inputs.compute_target_h100e)
-    m.compute_target_lower = pyo.Constraint(rows, rule=lambda m, y: pyo.quicksum(
-        m.site_h100e[s, y] for s in ix.sites if (s, y) in m.site_h100e) / KILO
-        >= ix.inputs.compute_target_h100e[y] / KILO)
+
+    def rule(m, y):
+        held = [m.site_h100e[s, y] for s in ix.sites if (s, y) in m.site_h100e]
+        if not held:   # nothing can be online that year (lead times, first years)
+            return pyo.Constraint.Feasible if ix.inputs.compute_target_h100e[y] <= 0 else pyo.Constraint.Infeasible
+        return pyo.quicksum(held) / KILO >= ix.inputs.compute_target_h100e[y] / KILO
+
+    m.compute_target_lower = pyo.Constraint(rows, rule=rule)
 
 
 def compute_cluster_lower(m, ix: Index) -> None:

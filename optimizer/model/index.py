@@ -66,6 +66,9 @@ class Index:
     calendar: list[str] | None                      # period of each day of the year (storage linking)
     grid_sites: list[str]
     grid_upgrade: list[tuple[str, int]]
+    # With relax_timing: the first year each asset group may come online under its lead time,
+    # earliest_year or first year; keys ("site", s), ("tech", s, k), ("gpu", g), ("grid", s)
+    timing_first: dict[tuple, int] = field(default_factory=dict)
     S: dict[str, dict] = field(default_factory=dict)   # site id -> row of the sites table
     K: dict[str, dict] = field(default_factory=dict)   # tech id -> row of the techs table
     G: dict[str, dict] = field(default_factory=dict)   # gpu id -> row of the GPU catalog
@@ -78,7 +81,10 @@ class Index:
         return factor * sum(self.discount[y] for y in self.years if built <= y < built + life_years)
 
 
-def build_index(inputs: Inputs) -> Index:
+def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
+    """The index of the model. ``relax_timing`` lets every asset come online from the first year
+    whatever its lead time, earliest_year, first year or queue year (the elastic model of
+    :mod:`optimizer.explain.elastic` prices running early); ``timing_first`` keeps the real first years."""
     cfg = inputs.config
     years = inputs.years
     y0, length = years[0], inputs.period_years
@@ -92,9 +98,11 @@ def build_index(inputs: Inputs) -> Index:
     region_of = {s: S[s]["region_id"] for s in sites}
     regions = list(inputs.regions.index)
 
-    site_build_years = {}
+    site_build_years, timing_first = {}, {}
     for s in sites:
         first_open = max(y0 + int(S[s]["lead_time_years"]), earliest.get(("site", s), 0))
+        if relax_timing:
+            timing_first["site", s], first_open = first_open, y0
         site_build_years[s] = [y for y in years if y >= first_open]
     site_years = [(s, y) for s in sites for y in years if site_build_years[s] and y >= site_build_years[s][0]]
     open_sites = sorted({s for s, _ in site_years}, key=sites.index)
@@ -105,8 +113,10 @@ def build_index(inputs: Inputs) -> Index:
     tech_build, tech_active = [], {}
     for s, k in site_techs:
         t = K[k]
-        first = max(y0 + int(t["lead_time_years"]), int(t["first_year"]), earliest.get(("tech", k), 0),
-                    site_build_years[s][0])
+        timing = max(y0 + int(t["lead_time_years"]), int(t["first_year"]), earliest.get(("tech", k), 0))
+        if relax_timing:
+            timing_first["tech", s, k], timing = timing, y0
+        first = max(timing, site_build_years[s][0])
         built = [y for y in years if y >= first]
         tech_build += [(s, k, y) for y in built]
         for y in years:
@@ -119,6 +129,8 @@ def build_index(inputs: Inputs) -> Index:
     for g in gpus:
         p = G[g]
         first = max(int(p["first_year"]), earliest.get(("gpu", g), 0))
+        if relax_timing:
+            timing_first["gpu", g], first = first, y0
         for s in open_sites:
             built = [y for y in years if max(first, site_build_years[s][0]) <= y <= int(p["last_year"])]
             gpu_build += [(s, g, y) for y in built]
@@ -149,7 +161,10 @@ def build_index(inputs: Inputs) -> Index:
     grid_upgrade = []
     for s in grid_sites:
         if S[s]["grid_upgrade_max_mw"] > 0:
-            first = max(int(S[s]["grid_queue_year"]), site_build_years[s][0])
+            queue = int(S[s]["grid_queue_year"])
+            if relax_timing:
+                timing_first["grid", s], queue = queue, y0
+            first = max(queue, site_build_years[s][0])
             grid_upgrade += [(s, y) for y in years if y >= first]
 
     index = Index(
@@ -160,7 +175,7 @@ def build_index(inputs: Inputs) -> Index:
         site_techs=site_techs, tech_build=tech_build, tech_active=tech_active, gpus=gpus, gpu_build=gpu_build,
         gpu_active=gpu_active, slices=slices, slice_weight_h=dict(zip(table["slice"], table["weight_h"])),
         slice_prev=prev, hours_per_slice=float(inputs.slices.hours_per_slice), cf=cf, grid_sites=grid_sites,
-        grid_upgrade=grid_upgrade, S=S, K=K, G=G, R=R, pue=pue,
+        grid_upgrade=grid_upgrade, timing_first=timing_first, S=S, K=K, G=G, R=R, pue=pue,
         pue_peak={s: max(pue[s, h] for h in slices) for s in open_sites},
         pue_mean={s: sum(weight[h] * pue[s, h] for h in slices) / sum(weight.values()) for s in open_sites},
         grid_price=grid_price, grid_co2=grid_co2, period_slices=period_slices,

@@ -29,17 +29,19 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.cap_added_mw = pyo.Expression(ix.tech_build, rule=lambda m, s, k, y: (
         ix.K[k]["unit_mw"] * m.cap_new_units[s, k, y] if is_lumpy(ix, k) else m.cap_new_mw[s, k, y]))
     m.cap_mw = pyo.Var(list(ix.tech_active), domain=pyo.NonNegativeReals,
-                       bounds=lambda m, s, k, y: (0, cap_upper_mw(ix, s, k)))
+                       bounds=lambda m, s, k, y: (0, cap_upper_mw(ix, s, k, permit=False)))
     power_capacity_def(m, ix)
     power_gas_permit_upper(m, ix)
     power_land_upper(m, ix)
 
 
-def cap_upper_mw(ix: Index, s: str, k: str) -> float | None:
-    """A valid upper bound on cap_mw[s, k, ·] (None: none), also the big-M of N+1 links."""
+def cap_upper_mw(ix: Index, s: str, k: str, permit: bool = True) -> float | None:
+    """A valid upper bound on cap_mw[s, k, ·] (None: none), also the big-M of N+1 links. The gas
+    permit is left out of the variable's own bound (``permit=False``): it is a row of its own, whose
+    dual prices the permit."""
     limits = [ix.K[k]["max_mw_per_site"]]
     kind = ix.K[k]["kind"]
-    if ix.K[k]["fuel"] == "gas":
+    if ix.K[k]["fuel"] == "gas" and permit:
         limits.append(ix.S[s]["gas_permit_mw"])
     if kind == "solar":
         limits.append(ix.S[s]["solar_land_mw"])
@@ -59,7 +61,7 @@ def power_gas_permit_upper(m, ix: Index) -> None:
     """On-site gas within the permit: Σ_{k burns gas} cap_mw[s, k, y] ≤ gas_permit_mw[s]."""
     gas = {(s, y): [k for k in ix.techs if ix.K[k]["fuel"] == "gas" and (s, k, y) in ix.tech_active]
            for s, y in ix.site_years}
-    rows = [key for key, techs in gas.items() if len(techs) > 1]  # one tech alone is a variable bound
+    rows = [key for key, techs in gas.items() if techs]
     m.power_gas_permit_upper = pyo.Constraint(rows, rule=lambda m, s, y: pyo.quicksum(
         m.cap_mw[s, k, y] for k in gas[s, y]) <= ix.S[s]["gas_permit_mw"])
 

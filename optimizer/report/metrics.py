@@ -88,3 +88,21 @@ def capacity_table(run: RunData) -> pd.DataFrame:
         grid = power.groupby("year")["grid_peak_mw"].sum().rename("grid").to_frame().T
         frame = pd.concat([grid, frame]).fillna(0)
     return frame.round(0)
+
+
+def binding_table(run: RunData, rows: int = 15) -> pd.DataFrame:
+    """The most valuable binding limits (shadow prices) in planner units, for reports."""
+    frame = run.table("binding")
+    if frame.empty:
+        return frame
+    top = frame.head(rows)
+    return pd.DataFrame({
+        "limit": top["limit"], "unit": top["unit"],
+        "USD per unit relaxed": top["value_usd_per_unit"].map(lambda v: f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"),
+        "level": top["level"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        "USD per 1% relaxed": top["value_of_1pct_usd"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")})
+
+
+def explanation_lines(run: RunData) -> list[str]:
+    """Why an infeasible run has no plan (from summary.json)."""
+    return list((run.summary.get("explanation") or {}).get("lines", []))

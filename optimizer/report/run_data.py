@@ -15,7 +15,7 @@ import pandas as pd
 from optimizer.errors import InputError, Problem, display_path
 
 TABLES = ("sites", "capacity", "gpus", "site_power", "energy", "dispatch", "costs", "compute", "emissions",
-          "regions", "solver", "limits")
+          "regions", "solver", "limits", "binding")
 
 
 @dataclass

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.report.charts import Chart, all_charts
-from optimizer.report.metrics import capacity_table, headline, schedule
+from optimizer.report.metrics import binding_table, capacity_table, explanation_lines, headline, schedule
 from optimizer.report.run_data import RunData, read_run
 
 CSS = """
@@ -31,7 +31,10 @@ SCRIPT = """
 window.addEventListener('load',function(){var n=0;document.querySelectorAll('img').forEach(function(i){
 if(i.complete&&i.naturalWidth>0){n++;}});document.body.setAttribute('data-charts-loaded',String(n));});
 """
-SECTIONS = [("Build schedule", ["schedule", "map"]), ("Megawatts", ["capacity", "firm", "headroom"]),
+BINDING_NOTE = ("Shadow prices: the campuses and other yes/no decisions of the plan are held, counts are "
+                "relaxed, and each binding limit is priced by the net present cost saved per unit of relaxation. "
+                "'USD per 1% relaxed' ranks limits of different units.")
+SECTIONS = [("What binds", []), ("Build schedule", ["schedule", "map"]), ("Megawatts", ["capacity", "firm", "headroom"]),
             ("Compute", ["gpus", "compute"]), ("Money", ["capex", "costs"]), ("Emissions", ["emissions"]),
             ("Dispatch", ["dispatch"])]
 
@@ -91,10 +94,16 @@ def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
                                         "</b>" for t, met in targets) + "</p>")
     if head.get("message"):
         parts.append(f"<p><b>{esc(head['message'])}</b></p>")
+    why = explanation_lines(run)
+    if why:
+        parts.append("<h2>Why there is no plan</h2><pre>" + esc("\n".join(why)) + "</pre>")
     if run.solved:
         parts.append(f"<p>Sites chosen: {esc(', '.join(head['sites']) or 'none')}.</p>")
         for title, keys in SECTIONS:
             parts.append(f"<h2>{esc(title)}</h2>")
+            if title == "What binds":
+                parts.append(f"<p>{esc(BINDING_NOTE)}</p>")
+                parts.append(_html_table(binding_table(run), index=False, classes="text", empty="(no limit binds)"))
             if title == "Build schedule":
                 parts.append(_html_table(schedule(run), index=False, classes="text"))
             if title == "Megawatts":
@@ -115,9 +124,9 @@ def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
     return "\n".join(parts)
 
 
-def _html_table(frame: pd.DataFrame, index: bool, classes: str = "") -> str:
+def _html_table(frame: pd.DataFrame, index: bool, classes: str = "", empty: str = "(nothing built)") -> str:
     if frame.empty:
-        return "<p>(nothing built)</p>"
+        return f"<p>{html.escape(empty)}</p>"
     return frame.to_html(index=index, border=0, float_format=lambda v: f"{v:,.0f}", escape=True, classes=classes)
 
 
@@ -129,10 +138,15 @@ def render_markdown(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
     lines += [f"- **{t}**: {'met' if met else 'missed'}" for t, met in target_lines(head)]
     if head.get("message"):
         lines += ["", f"**{head['message']}**"]
+    why = explanation_lines(run)
+    if why:
+        lines += ["", "## Why there is no plan", "", "```", *why, "```"]
     if run.solved:
         lines += ["", f"Sites chosen: {', '.join(head['sites']) or 'none'}."]
         for title, keys in SECTIONS:
             lines += ["", f"## {title}", ""]
+            if title == "What binds":
+                lines += [BINDING_NOTE, "", _md_table(binding_table(run), index=False, empty="(no limit binds)"), ""]
             if title == "Build schedule":
                 lines += [_md_table(schedule(run), index=False), ""]
             if title == "Megawatts":
@@ -147,9 +161,9 @@ def render_markdown(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md_table(frame: pd.DataFrame, index: bool) -> str:
+def _md_table(frame: pd.DataFrame, index: bool, empty: str = "(nothing built)") -> str:
     if frame.empty:
-        return "(nothing built)"
+        return empty
     frame = frame.reset_index() if index else frame
     header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)

@@ -34,7 +34,7 @@ def test_extends_merges_mappings_and_replaces_values(tmp_path):
                      "targets:\n  compute_h100e:\n    2028: 5000\n")
     loaded, inputs = load_all(child)
     assert loaded.config.solver.time_limit_s == 5
-    assert loaded.config.solver.mip_gap == 0.005         # inherited from the base
+    assert loaded.config.solver.mip_gap == 0.001         # inherited from the base
     # mappings merge key by key: the base's targets stay, the child's 2028 is added
     assert loaded.config.targets.compute_h100e == {2027: 200000, 2028: 5000, 2030: 1000000}
     assert loaded.locate(("solver", "time_limit_s"))[1] == 3

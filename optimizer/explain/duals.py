@@ -1,0 +1,87 @@
+"""Shadow prices of a solved plan: what each binding limit is worth.
+
+The discrete structure of the plan is kept (every binary decision, such as which campus opens
+when, is fixed at its value in the plan); integer counts (GPU units, turbine units) become
+continuous, and the remaining LP is solved again. Its row duals are the marginal values of the
+limits *for that set of campuses*: USD of net present cost saved per unit of a cap raised (or
+per unit of a target lowered).
+
+    value_usd_per_unit = −dual · factor   for a cap (upper bound) that binds
+                       = +dual · factor   for a target or floor (lower bound) that binds
+
+with ``dual`` in million USD per row unit (HiGHS's sign convention for minimisation) and
+``factor`` from :mod:`optimizer.explain.labels`. Limits are ranked by the value of relaxing them
+by 1% of their level (value per unit × level / 100), a common scale across units.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+import pandas as pd
+
+from optimizer.explain.labels import describe
+
+DUAL_TOLERANCE = 1e-7     # MUSD per row unit; smaller duals are numerical noise
+# rows of one campus in one year (index (site, ..., year)): at a closed campus they price the closure,
+# not the limit, and are left out
+SITE_YEAR_ROWS = {"sites_shell_upper", "grid_connection_upper", "power_gas_permit_upper", "compute_water_upper",
+                  "power_land_upper"}
+COLUMNS = ["family", "limit", "unit", "value_usd_per_unit", "level", "value_of_1pct_usd", "constraint", "index"]
+
+
+@dataclasses.dataclass
+class ShadowPrices:
+    table: pd.DataFrame          # one row per binding planner limit, ranked (COLUMNS)
+    lp_objective_usd: float | None
+    status: str
+    seconds: float
+
+
+def shadow_prices(model, solution, options) -> ShadowPrices:
+    """Fix the plan's binaries, relax its integers, re-solve the LP and price every binding limit."""
+    from optimizer.solve import to_highs
+
+    t0 = time.perf_counter()
+    form, h = solution.form, solution.highs
+    empty = pd.DataFrame(columns=COLUMNS)
+    if form is None or h is None or not solution.has_solution:
+        return ShadowPrices(empty, None, "no plan", 0.0)
+    x = np.asarray(h.getSolution().col_value, dtype=float)
+    binary = form.integer & (form.col_lower >= 0) & (form.col_upper <= 1)
+    lower, upper = form.col_lower.copy(), form.col_upper.copy()
+    lower[binary] = upper[binary] = np.round(x[binary])
+    lp = dataclasses.replace(form, col_lower=lower, col_upper=upper, integer=np.zeros_like(form.integer))
+    lp_options = options.model_copy(update={"relax_integrality": True})
+    h_lp = to_highs(lp, lp_options)
+    h_lp.run()
+    info = h_lp.getInfo()
+    if h_lp.getModelStatus().name != "kOptimal" or info.dual_solution_status != 2:
+        return ShadowPrices(empty, None, "no duals (the fixed-plan LP did not solve to optimality)",
+                            time.perf_counter() - t0)
+    sign = -1.0 if form.maximise else 1.0
+    duals = sign * np.asarray(h_lp.getSolution().row_dual, dtype=float)
+    rows = []
+    for i in np.flatnonzero(np.abs(duals) > DUAL_TOLERANCE):
+        name, index = form.row_label(int(i))
+        limit = describe(model.ix, name, index)
+        if limit is None or (name in SITE_YEAR_ROWS and not _open(model, index[0], index[-1])):
+            continue
+        value = (-duals[i] if limit.relax_up else duals[i]) * limit.usd_per_row_unit
+        one_pct = abs(value * limit.level) / 100 if limit.level not in (None, float("inf")) else None
+        rows.append({"family": limit.family, "limit": limit.what, "unit": limit.unit, "value_usd_per_unit": value,
+                     "level": limit.level, "value_of_1pct_usd": one_pct, "constraint": name, "index": str(index)})
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    if not table.empty:
+        table = table.assign(_rank=table["value_of_1pct_usd"].fillna(-1.0)).sort_values(
+            ["_rank", "value_usd_per_unit"], ascending=False).drop(columns="_rank").reset_index(drop=True)
+    objective = sign * info.objective_function_value * 1e6
+    return ShadowPrices(table, objective, "optimal", time.perf_counter() - t0)
+
+
+def _open(model, s: str, y: int) -> bool:
+    import pyomo.environ as pyo
+
+    return (s, y) in model.site_open and pyo.value(model.site_open[s, y]) > 0.5

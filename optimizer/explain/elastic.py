@@ -208,8 +208,12 @@ def _solve_elastic(form, rows: list[_Row], options) -> list[Relaxation] | None:
         return None
     values = np.asarray(h.getSolution().col_value, dtype=float)[n:]
     used = [(r, v) for r, v in zip(rows, values) if v * r.weight > SLACK_TOLERANCE]
-    relaxations = [_relaxation(r, v) for r, v in used]
-    return sorted(relaxations, key=lambda r: -r.weight)
+    relaxations = sorted((_relaxation(r, v) for r, v in used), key=lambda r: -r.weight)
+    # with a MIP gap, slacks smaller than the gap (as a share of their limit) are the solver's
+    # leftovers beside the relaxation that matters: keep them only when nothing else is needed
+    noise = max(options.mip_gap, 1e-6)
+    kept = [r for r in relaxations if r.weight > noise]
+    return kept if kept else relaxations
 
 
 def _relaxation(row: _Row, slack: float) -> Relaxation:

@@ -164,6 +164,11 @@ ROW_TEXT = {
     "dispatch_discharge_upper": "{k} discharging within its power at {site} in {y}, slice {h}",
     "dispatch_soc_upper": "{k} state of charge within its energy at {site} in {y}, slice {h}",
     "dispatch_soc_balance": "{k} state of charge carried over at {site} in {y}, slice {h}",
+    "dispatch_soc_day_balance": "{k} stored energy carried from day {d} to the next at {site} in {y}",
+    "dispatch_soc_max_def": "{k} highest stored energy of typical day at {site} in {y}, slice {h}",
+    "dispatch_soc_min_def": "{k} lowest stored energy of typical day at {site} in {y}, slice {h}",
+    "dispatch_soc_day_upper": "{k} stored energy within its energy on day {d} at {site} in {y}",
+    "dispatch_soc_day_lower": "{k} stored energy above zero on day {d} at {site} in {y}",
     "grid_open_upper": "grid use only at an open campus: {site} in {y}",
     "grid_import_upper": "grid energy within the contract at {site} in {y}, slice {h}",
     "reliability_firm_lower": "firm capacity with the reserve margin at {site} in {y}",
@@ -172,6 +177,7 @@ ROW_TEXT = {
     "costs_capex_def": "capex of {c} in {y}",
     "costs_annual_def": "annual cost of {c} in {y}",
     "emissions_def": "emissions in {y}",
+    "objective_compute_floor": "compute held at its maximum while cost is minimised",
     "emissions_clean_def": "clean energy in {y}",
 }
 INDEX_FIELDS = {
@@ -179,10 +185,13 @@ INDEX_FIELDS = {
     "compute_cluster_pick": ("t",), "power_capacity_def": ("s", "k", "y"), "dispatch_balance": ("s", "y", "h"),
     "dispatch_gen_upper": ("s", "k", "y", "h"), "dispatch_charge_upper": ("s", "k", "y", "h"),
     "dispatch_discharge_upper": ("s", "k", "y", "h"), "dispatch_soc_upper": ("s", "k", "y", "h"),
-    "dispatch_soc_balance": ("s", "k", "y", "h"), "grid_open_upper": ("s", "y"), "grid_import_upper": ("s", "y", "h"),
+    "dispatch_soc_balance": ("s", "k", "y", "h"), "dispatch_soc_day_balance": ("s", "k", "y", "d"),
+    "dispatch_soc_max_def": ("s", "k", "y", "h"), "dispatch_soc_min_def": ("s", "k", "y", "h"),
+    "dispatch_soc_day_upper": ("s", "k", "y", "d"), "dispatch_soc_day_lower": ("s", "k", "y", "d"),
+    "grid_open_upper": ("s", "y"), "grid_import_upper": ("s", "y", "h"),
     "reliability_firm_lower": ("s", "y"), "reliability_n1_lower": ("s", "k", "y"),
     "reliability_n1_link": ("s", "k", "y"), "costs_capex_def": ("c", "y"), "costs_annual_def": ("c", "y"),
-    "emissions_def": ("y",), "emissions_clean_def": ("y",),
+    "emissions_def": ("y",), "emissions_clean_def": ("y",), "objective_compute_floor": (),
 }
 
 
@@ -193,7 +202,7 @@ def row_text(ix: Index, name: str, index) -> str:
     if limit is not None:
         return f"{limit.what} ({ref})"
     template, fields = ROW_TEXT.get(name), INDEX_FIELDS.get(name)
-    values = index if isinstance(index, tuple) else (index,)
+    values = index if isinstance(index, tuple) else () if index is None else (index,)
     if template is None or fields is None or len(fields) != len(values):
         return ref
     named = dict(zip(fields, values))

@@ -115,3 +115,19 @@ def test_run_writes_binding_limits_to_summary_table_and_report(tmp_path):
     assert "grid_headroom_upper" in set(table["constraint"])
     report = (tmp_path / "run" / "report.md").read_text()
     assert "## What binds" in report and "| R1 grid headroom in 2026 | MW | 824,800 | 15 |" in report
+
+
+def test_every_documented_row_has_planner_words():
+    """Explanations never show a raw row name alone: every constraint of docs/formulation.md is a
+    priced limit, a user row, or has a description."""
+    import re
+    from pathlib import Path
+
+    from optimizer.explain.labels import INDEX_FIELDS, ROW_TEXT, RULES
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "formulation.md").read_text()
+    names = set(re.findall(r"^\| `([a-z_0-9]+)`", doc, re.M)) - {"objective_cost", "objective_compute"}
+    described = set(RULES) | set(ROW_TEXT)
+    missing = {n for n in names if n not in described and not n.startswith("user_") and n != "timing_early_upper"}
+    assert not missing
+    assert set(ROW_TEXT) == set(INDEX_FIELDS)

@@ -70,7 +70,9 @@ class Relaxation:
 
 @dataclass
 class Explanation:
-    status: str                                   # explained, feasible, unexplained
+    # explained: a relaxation of the planner's limits was found; feasible: nothing to explain;
+    # unexplained: no planner limit helps (see notes and the IIS)
+    status: str
     shortfalls: list[Relaxation] = field(default_factory=list)
     relaxations: list[Relaxation] = field(default_factory=list)
     alternatives: dict[str, list[Relaxation]] = field(default_factory=dict)
@@ -142,8 +144,9 @@ def explain_infeasible(inputs, options=None) -> Explanation:
                 if alone:
                     out.alternatives[family] = alone
     elif relaxed is None:
-        out.notes.append("no relaxation of targets' limits (supply, headroom, budgets, permits, carbon caps, "
-                         "timing, user maximums) makes the plan feasible")
+        out.notes.append("no relaxation of the planner's limits (supply, headroom, budgets, permits, carbon caps, "
+                         "timing, user maximums) makes the plan feasible: a physical limit of the data (campus "
+                         "size, grid connection, land, water) stands in the way")
     out.iis, out.iis_status = _iis(inputs, options)
     return out
 

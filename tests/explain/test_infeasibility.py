@@ -107,3 +107,13 @@ def test_explain_command_and_infeasible_run_say_why(tmp_path, monkeypatch, capsy
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["explanation"]["relaxations"][0]["limit"] == "A1 GPU supply in 2026"
     assert "A1 GPU supply in 2026 would have to rise" in (tmp_path / "run" / "report.md").read_text()
+
+
+def test_a_physical_limit_is_named_when_no_planner_limit_helps(tmp_path):
+    """200 one-MW units on a 100 MW campus: the target is 100 short and no planner limit can fix
+    it; the IIS names the campus size."""
+    e = explain(tmp_path, {"targets": {"compute_h100e": {2026: 200}}}, sites=[row(SITE, grid_existing_mw=500.0)],
+                techs=[])
+    assert e.shortfalls[0].amount == pytest.approx(100)
+    assert not e.relaxations and "physical limit of the data" in e.notes[0]
+    assert any("campus size at site A in 2026" in line for line in e.iis)

@@ -243,8 +243,11 @@ def site_map(run: RunData) -> Chart | None:
                         alpha=0.8, label=region)
         else:
             ax.scatter([], [], color=PALETTE[i % len(PALETTE)], label=region)
+    placed: list[tuple[float, float]] = []
     for _, s in points.iterrows():
-        ax.annotate(s["site_id"], (s["lon"], s["lat"]), fontsize=7, xytext=(4, 3), textcoords="offset points")
+        near = sum(abs(s["lon"] - x) < 1.5 and abs(s["lat"] - y) < 0.6 for x, y in placed)
+        placed.append((s["lon"], s["lat"]))   # neighbours' labels go below one another
+        ax.annotate(s["site_id"], (s["lon"], s["lat"]), fontsize=7, xytext=(4, 3 - 9 * near), textcoords="offset points")
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.grid(alpha=0.3)

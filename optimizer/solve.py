@@ -60,12 +60,12 @@ def solve(m: pyo.ConcreteModel, options: Solver, objective_kind: str = "min_cost
     """Solve ``m``; write the solution into its variables when there is one."""
     if objective_kind == "max_compute":
         return _solve_max_compute(m, options)
-    _use_objective(m, "objective_cost")
+    use_objective(m, "objective_cost")
     return solve_active(m, options)
 
 
 def _solve_max_compute(m, options: Solver) -> Solution:
-    _use_objective(m, "objective_compute")
+    use_objective(m, "objective_compute")
     first = solve_active(m, options)
     if not first.has_solution:
         return first
@@ -73,7 +73,7 @@ def _solve_max_compute(m, options: Solver) -> Solution:
     if hasattr(m, "objective_compute_floor"):
         m.del_component("objective_compute_floor")
     m.objective_compute_floor = pyo.Constraint(expr=m.compute_measure >= best - 1e-6 * max(1.0, abs(best)))
-    _use_objective(m, "objective_cost")
+    use_objective(m, "objective_cost")
     second = solve_active(m, options)
     second.compute_measure = best
     second.handoff_seconds += first.handoff_seconds
@@ -81,7 +81,8 @@ def _solve_max_compute(m, options: Solver) -> Solution:
     return second
 
 
-def _use_objective(m, name: str) -> None:
+def use_objective(m, name: str) -> None:
+    """Activate objective ``name`` and deactivate the others."""
     for obj in m.component_objects(pyo.Objective):
         obj.activate() if obj.name == name else obj.deactivate()
 

@@ -98,26 +98,24 @@ class ForceSite(_Entry):
     by_year: int | None = None
 
 
-class ForbidSite(_Entry):
+class _SiteList(_Entry):
+    site: str | list[str]
+
+    @property
+    def sites(self) -> list[str]:
+        return _as_list(self.site)
+
+
+class ForbidSite(_SiteList):
     """These sites may not be built."""
 
     kind: Literal["forbid_site"]
-    site: str | list[str]
-
-    @property
-    def sites(self) -> list[str]:
-        return _as_list(self.site)
 
 
-class OnlySites(_Entry):
+class OnlySites(_SiteList):
     """Only these candidate sites are considered; every other site is left out of the model."""
 
     kind: Literal["only_sites"]
-    site: str | list[str]
-
-    @property
-    def sites(self) -> list[str]:
-        return _as_list(self.site)
 
 
 class ForbidTech(_Entry):
@@ -209,7 +207,7 @@ KINDS: dict[str, type[_Entry]] = {
 
 def candidate_sites(entries, site_ids) -> list[str]:
     """The sites a config leaves in the model: all sites, minus ``forbid_site``, within every ``only_sites``."""
-    keep = [s for s in site_ids]
+    keep = list(site_ids)
     for c in entries:
         if isinstance(c, ForbidSite):
             keep = [s for s in keep if s not in c.sites]

@@ -40,6 +40,7 @@ from optimizer.explain.labels import KILO, Limit, describe, row_text, site_name
 from optimizer.handoff import compile_model
 from optimizer.model.build import build_model
 from optimizer.model.index import Index
+from optimizer.solve import to_highs, use_objective
 
 SLACK_TOLERANCE = 1e-6
 REQUIREMENTS = {"compute_target_lower", "compute_cluster_lower", "emissions_clean_share_lower", "user_force_site"}
@@ -116,7 +117,7 @@ def explain_infeasible(inputs, options=None) -> Explanation:
     options = options or inputs.config.solver
     model = build_model(inputs, relax_timing=True)
     _add_timing_rows(model)
-    _use_cost_objective(model)
+    use_objective(model, "objective_cost")
     form = compile_model(model)
     ix = model.ix
     rows = _elastic_rows(form, ix)
@@ -167,8 +168,10 @@ class _Row:
 
 
 def _elastic_rows(form, ix: Index) -> list[_Row]:
+    """Rows of the elastic families; all are Pyomo constraints, the first rows of the form (the
+    row blocks after them are dispatch and accounting rows)."""
     out = []
-    for i in range(form.A.shape[0]):
+    for i in range(len(form.pyomo_rows)):
         name, index = form.row_label(i)
         group = "requirement" if name in REQUIREMENTS or (name.startswith("user_") and name.endswith("_lower")) \
             else "limit" if name in LIMITS or (name.startswith("user_") and name.endswith("_upper")) else None
@@ -194,8 +197,6 @@ def _elastic_rows(form, ix: Index) -> list[_Row]:
 def _solve_elastic(form, rows: list[_Row], options) -> list[Relaxation] | None:
     """Minimise the weighted slack of ``rows``; None if no plan exists even so, else the
     relaxations used (an empty list: feasible without any)."""
-    from optimizer.solve import to_highs
-
     n, k = form.A.shape[1], len(rows)
     slack = sp.csc_matrix((np.array([r.sign for r in rows]), ([r.row for r in rows], range(k))),
                           shape=(form.A.shape[0], k))
@@ -323,11 +324,6 @@ def _timing_weight(ix: Index, index) -> float:
     return years / max(size, 1e-9)
 
 
-def _use_cost_objective(m) -> None:
-    for obj in m.component_objects(pyo.Objective):
-        obj.activate() if obj.name == "objective_cost" else obj.deactivate()
-
-
 # --- irreducible infeasible set ---------------------------------------------------------------
 
 def _iis(inputs, options) -> tuple[list[str], str]:
@@ -335,11 +331,10 @@ def _iis(inputs, options) -> tuple[list[str], str]:
     from pyomo.common.errors import InfeasibleConstraintException
 
     from optimizer.errors import InputError
-    from optimizer.solve import to_highs
 
     try:
         model = build_model(inputs)
-        _use_cost_objective(model)
+        use_objective(model, "objective_cost")
         form = compile_model(model)
     except (InputError, InfeasibleConstraintException) as exc:
         return [], f"no IIS: the model cannot be built as stated ({exc})"

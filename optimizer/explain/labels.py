@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from optimizer.model.compute import KILO, water_it_mw
 from optimizer.model.index import MUSD, Index
-
-KILO = 1e3
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,6 @@ def _cluster(ix, t, s, y):
 
 
 def _water(ix, s, y):
-    from optimizer.model.compute import water_it_mw
-
     water = ix.S[s]["water_mgd"]
     return Limit("water", f"cooling water at {site_name(ix, s)} in {y}", "million gallons/day",
                  water / water_it_mw(ix, s), water, True)

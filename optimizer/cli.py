@@ -1,62 +1,125 @@
 """The ``siting`` command: parses arguments and calls the pipeline; no logic of its own.
 
-Exit codes: 0 success, 2 bad input (config or data), 3 no solution (infeasible, or none found
-within the time limit) or the solver failed.
+Exit codes: 0 success, 2 bad input (config, data, or an output folder that cannot be used),
+3 no solution (infeasible, or none found within the time limit) or the solver failed,
+130 stopped by Ctrl-C and 143 by SIGTERM (the best plan found so far is written, status
+``interrupted``). Every text that comes from the user (paths, ids, names, messages quoting them)
+is printed without Rich markup, so ``[red]`` or ``[/]`` in a file name is shown as written.
 """
 
 from __future__ import annotations
 
+import functools
 import sys
+from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from optimizer.errors import InputError, SitingError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Energy and datacenter siting optimizer: sites, power and GPUs as one MILP.")
 console = Console()
 err_console = Console(stderr=True)
 
 EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION = 0, 2, 3
 
-SetOption = typer.Option(None, "--set", help="override a config key: --set solver.time_limit_s=60")
+ConfigArgument = typer.Argument(..., metavar="CONFIG", show_default=False, help="config YAML file")
+SetOption = typer.Option(None, "--set", metavar="KEY=VALUE",
+                         help="override a config key, e.g. --set solver.time_limit_s=60 (repeatable)")
+QuietOption = typer.Option(False, "--quiet", "-q", help="no progress; print only the outcome line")
+VerboseOption = typer.Option(False, "--verbose", "-v", help="show HiGHS's log on the terminal as it solves")
+
+
+def stoppable(command):
+    """Ctrl-C or SIGTERM outside a solve (loading, building, explaining): say so and exit 130 / 143.
+    (A stop during a solve is handled by the solve itself, which keeps the best plan.)"""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from optimizer.interrupts import STOP, signal_of
+
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            STOP.record(signal_of(exc))
+            err_console.print(f"stopped by {STOP.signal_name} before a plan was found: nothing was written",
+                              markup=False, highlight=False)
+            raise typer.Exit(STOP.exit_code) from None
+
+    return wrapper
+
+
+def _version() -> str:
+    try:
+        return package_version("datacenter-siting")
+    except PackageNotFoundError:   # running from a source tree that is not installed
+        return "unknown"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        console.print(f"siting {_version()}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", is_eager=True, callback=_show_version,
+                                       help="print the version and exit")) -> None:
+    """Energy and datacenter siting optimizer: sites, power and GPUs as one MILP."""
 
 
 @app.command()
-def validate(config: Path = typer.Argument(..., help="config YAML file"),
-             set_: Optional[List[str]] = SetOption) -> None:
-    """Check a config and its data; print what it describes."""
+@stoppable
+def validate(config: Path = ConfigArgument, set_: Optional[List[str]] = SetOption) -> None:
+    """Check a config and its data (no clustering, no solve); print what it describes."""
     from optimizer.inputs.load import load_all
 
-    _, inputs = load_all(config, set_ or [])
-    table = Table(title=f"{config} is valid", show_header=False)
+    _, inputs = load_all(config, set_ or [], cluster=False)
+    table = Table(title=escape(f"{config} is valid"), show_header=False)
     for key, value in inputs.summary().items():
-        table.add_row(key, str(value))
+        table.add_row(escape(key), escape(str(value)))
     console.print(table)
 
 
 @app.command()
-def run(config: Path = typer.Argument(..., help="config YAML file"),
-        out: Optional[Path] = typer.Option(None, "--out", help="output folder (default: a new folder under runs/)"),
-        set_: Optional[List[str]] = SetOption) -> None:
-    """Build and solve the model; write summary.json and result tables."""
+@stoppable
+def run(config: Path = ConfigArgument,
+        out: Optional[Path] = typer.Option(None, "--out", metavar="FOLDER",
+                                           help="output folder: new, or existing and empty "
+                                                "(default: a new folder under runs/)"),
+        set_: Optional[List[str]] = SetOption, quiet: bool = QuietOption, verbose: bool = VerboseOption) -> None:
+    """Build and solve the model; write summary.json, result tables and the report."""
+    from optimizer.interrupts import STOP
     from optimizer.pipeline import run_config
+    from optimizer.progress import PlainProgress, for_console
+    from optimizer.terminal import print_outcome_line, print_run
 
-    outcome = run_config(config, set_ or [], out)
-    from optimizer.terminal import print_run
-
-    print_run(console, outcome)
+    progress = PlainProgress(err_console) if verbose and not quiet else for_console(err_console, quiet)
+    try:
+        outcome = run_config(config, set_ or [], out, progress=progress, verbose=verbose)
+    finally:
+        progress.close()
+    if quiet:
+        print_outcome_line(console, outcome)
+    else:
+        print_run(console, outcome)
+    if STOP.requested:
+        err_console.print(f"stopped by {STOP.signal_name}: the best plan found so far is written "
+                          f"(status {outcome.solution.status})", markup=False, highlight=False)
+        raise typer.Exit(STOP.exit_code)
     if not outcome.solution.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
 
 
 @app.command()
-def explain(config: Path = typer.Argument(..., help="config YAML file"),
-            set_: Optional[List[str]] = SetOption) -> None:
+@stoppable
+def explain(config: Path = ConfigArgument, set_: Optional[List[str]] = SetOption) -> None:
     """Explain why a config has no plan: shortfalls, the smallest relaxation of limits, conflicting rows."""
     from optimizer.explain.elastic import explain_infeasible
     from optimizer.inputs.load import load_all
@@ -71,39 +134,48 @@ def explain(config: Path = typer.Argument(..., help="config YAML file"),
 
 
 @app.command()
-def report(run_dir: Path = typer.Argument(..., help="a run folder written by 'siting run'")) -> None:
+@stoppable
+def report(run_dir: Path = typer.Argument(..., metavar="RUN_FOLDER", show_default=False,
+                                          help="a run folder written by 'siting run'")) -> None:
     """(Re)write report.html, report.md and results.xlsx of a run from its tables."""
     from optimizer.report.writer import build_report
 
     for kind, path in build_report(run_dir).items():
-        console.print(f"{kind}: {path}")
+        console.print(f"{kind}: {path}", markup=False, highlight=False)
 
 
 @app.command()
-def compare(runs: List[Path] = typer.Argument(..., help="two or more run folders"),
-            out: Optional[Path] = typer.Option(None, "--out", help="output folder (default: runs/compare-<time>)")) -> None:
+@stoppable
+def compare(runs: List[Path] = typer.Argument(..., metavar="RUN_FOLDER...", show_default=False,
+                                              help="two or more run folders"),
+            out: Optional[Path] = typer.Option(None, "--out", metavar="FOLDER",
+                                               help="output folder (default: runs/compare-<time>)")) -> None:
     """Side-by-side report of several runs: cost, MW by source, GPUs, compute, sites."""
     from optimizer.report.compare import compare_runs
 
     for kind, path in compare_runs(runs, out).items():
-        console.print(f"{kind}: {path}")
+        console.print(f"{kind}: {path}", markup=False, highlight=False)
 
 
 def main() -> None:
     """Console entry point: package errors become a message and an exit code, never a traceback."""
+    from optimizer.interrupts import STOP, install_handlers, signal_of
+
+    install_handlers()
     try:
         code = app(standalone_mode=False)
     except InputError as exc:
-        err_console.print(f"[bold red]Input error[/]: {exc.render()}", highlight=False, markup=True, soft_wrap=True)
+        err_console.print("[bold red]Input error[/]: " + escape(exc.render()), highlight=False, soft_wrap=True)
         sys.exit(EXIT_INPUT)
     except SitingError as exc:
-        err_console.print(f"[bold red]{type(exc).__name__}[/]: {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]{type(exc).__name__}[/]: " + escape(str(exc)), highlight=False, soft_wrap=True)
         sys.exit(EXIT_NO_SOLUTION)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        err_console.print("aborted")
-        sys.exit(130)
+    except (typer.Abort, KeyboardInterrupt) as exc:   # a stop while the arguments were read
+        STOP.record(signal_of(exc) if isinstance(exc, KeyboardInterrupt) else "SIGINT")
+        err_console.print(f"stopped by {STOP.signal_name}", markup=False, highlight=False)
+        sys.exit(STOP.exit_code)
     except Exception as exc:
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # a usage error from the argument parser
             exc.show()

@@ -10,12 +10,14 @@ index maps back to its variable, and a row index to a constraint name and index 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse as sp
+from pyomo.common.errors import InfeasibleConstraintException
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 INF = float("inf")
@@ -59,15 +61,16 @@ def compile_model(m: pyo.ConcreteModel) -> StandardForm:
     columns, colmap = _columns(m)
     n = len(columns)
     id_col = {id(v): i for i, v in enumerate(columns)}
-    repn = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
+    repn, empty = _compile_pyomo(m)
     pcols = np.fromiter((id_col[id(v)] for v in repn.columns), dtype=np.int64, count=len(repn.columns))
     a_py = repn.A.tocoo()
     rows, cols, vals = [a_py.row.astype(np.int64)], [pcols[a_py.col]], [a_py.data]
     rhs = np.asarray(repn.rhs, dtype=float)
     sense = np.fromiter((r.bound_type for r in repn.rows), dtype=np.int64, count=len(repn.rows))
-    lower = [np.where(sense <= 0, rhs, -INF)]
-    upper = [np.where(sense >= 0, rhs, INF)]
-    start = len(repn.rows)
+    lower = [np.where(sense <= 0, rhs, -INF), np.array([lo for _, lo, _ in empty], dtype=float)]
+    upper = [np.where(sense >= 0, rhs, INF), np.array([up for _, _, up in empty], dtype=float)]
+    pyomo_rows = list(repn.rows) + [(con, 0) for con, _, _ in empty]
+    start = len(pyomo_rows)
     blocks = []
     for block in m.row_blocks.values():
         if not len(block):
@@ -98,7 +101,35 @@ def compile_model(m: pyo.ConcreteModel) -> StandardForm:
         np.add.at(cost, np.fromiter((cm[k] for k in keys), dtype=np.int64, count=len(keys)), coefs)
     col_lower, col_upper, integer = _bounds(columns)
     return StandardForm(A, cost, offset, col_lower, col_upper, integer, np.concatenate(lower), np.concatenate(upper),
-                        columns, list(repn.rows), blocks, maximise)
+                        columns, pyomo_rows, blocks, maximise)
+
+
+def _compile_pyomo(m) -> tuple[Any, list[tuple[Any, float, float]]]:
+    """Pyomo's standard form of ``m`` and the constraints without variables it cannot hold.
+
+    A constraint whose terms all vanished (a compute target when every site is forbidden:
+    ``0 ≥ 200,000``) is infeasible as written; the compiler refuses it. Such constraints are
+    deactivated for the compiler and returned as (constraint, lower, upper) so that they become
+    rows with no coefficients: HiGHS then reports the model infeasible and the elastic
+    explanation can relax them like any other row."""
+    empty: list[tuple[Any, float, float]] = []
+    try:
+        while True:
+            try:
+                return LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None), empty
+            except InfeasibleConstraintException as exc:
+                found = re.search(r"constraint, '(.+)'$", str(exc))
+                con = m.find_component(found.group(1)) if found else None
+                if con is None or not con.active:
+                    raise
+                lb, body, ub = con.to_bounded_expression()
+                constant = pyo.value(body)
+                empty.append((con, -INF if lb is None else pyo.value(lb) - constant,
+                              INF if ub is None else pyo.value(ub) - constant))
+                con.deactivate()
+    finally:
+        for con, _, _ in empty:
+            con.activate()
 
 
 def _columns(m) -> tuple[list[Any], dict[int, dict]]:

@@ -1,27 +1,29 @@
 """The main job: config -> inputs -> model -> solve -> results -> run folder.
 
-A run folder holds ``summary.json``, ``tables/*.csv`` (one tidy table per result family) and
-``config.resolved.yaml`` (the config as the model saw it: bases merged, constraint files read in).
-A new run never overwrites an earlier one.
+A run folder holds ``summary.json``, ``tables/*.csv`` (one tidy table per result family),
+``config.resolved.yaml`` (the config as the model saw it: bases merged, constraint files read in),
+``highs.log`` (the solver's log) and the report. A new run never overwrites an earlier one, and a
+folder is either complete or named ``*.incomplete`` (:mod:`optimizer.run_folder`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
 import yaml
 
-from optimizer.errors import InputError, Problem, display_path
+from optimizer.errors import display_path
 from optimizer.inputs.load import Inputs, load_all
+from optimizer.interrupts import STOP, deferred
 from optimizer.model.build import build_model
+from optimizer.progress import Progress
 from optimizer.results import Results, read_results
+from optimizer.run_folder import RunFolder, claim
 from optimizer.solve import Solution, solve
 
 
@@ -41,24 +43,75 @@ BINDING_IN_SUMMARY = 20
 
 
 def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path | None = None,
-               runs_root: Path = Path("runs"), write: bool = True) -> RunOutcome:
+               runs_root: Path = Path("runs"), write: bool = True, progress: Progress | None = None,
+               verbose: bool = False) -> RunOutcome:
+    """Load, build, solve, explain and (``write``) write a run folder; see :mod:`optimizer.run_folder`
+    for how the folder is claimed and :mod:`optimizer.interrupts` for Ctrl-C and SIGTERM."""
+    progress = progress or Progress()
+    STOP.clear()
+    progress.stage("loading the config and data")
     loaded, inputs = load_all(config_path, overrides)
-    out_dir = _new_run_dir(out, runs_root, inputs.config.name or Path(config_path).stem) if write else Path()
+    folder = claim(out, runs_root, inputs.config.name or Path(config_path).stem) if write else None
+    try:
+        outcome = _solve(inputs, progress, folder, verbose)
+    except BaseException:
+        if folder is not None:
+            folder.abandon()
+        raise
+    if folder is not None:
+        progress.stage("writing results and the report")
+        outcome.out_dir = _write_folder(folder, outcome, loaded.raw, progress)
+    return outcome
+
+
+def _solve(inputs: Inputs, progress: Progress, folder: RunFolder | None, verbose: bool) -> RunOutcome:
+    """Build, solve, read the plan and explain it; an interrupt after the solve keeps the plan."""
+    progress.stage("building the model")
     t0 = time.perf_counter()
     model = build_model(inputs)
     build_seconds = time.perf_counter() - t0
-    solution = solve(model, inputs.config.solver, inputs.config.objective.kind)
-    results = read_results(model, solution, build_seconds) if solution.has_solution else None
-    prices, explanation = _explain(inputs, model, solution)
+    log_path = folder.partial / "highs.log" if folder is not None else None
+    solution = solve(model, inputs.config.solver, inputs.config.objective.kind, progress, log_path, verbose)
+    with deferred():
+        results = read_results(model, solution, build_seconds) if solution.has_solution else None
+    prices, explanation = None, None
+    if not STOP.requested:
+        progress.stage("pricing what binds" if solution.has_solution else "explaining the outcome")
+        try:
+            prices, explanation = _explain(inputs, model, solution)
+        except KeyboardInterrupt as exc:
+            STOP.record(exc)
+        if STOP.requested:   # stopped while explaining: what it found is incomplete
+            prices, explanation = None, None
     summary = make_summary(inputs, solution, results, build_seconds)
     summary.update(explain_summary(prices, explanation))
-    if write:
-        _write_run(out_dir, summary, results, loaded.raw, limits_table(inputs), inputs.region_shapes,
-                   prices.table if prices is not None else None)
-        from optimizer.report.writer import build_report
+    if STOP.requested:
+        summary["interrupted"] = STOP.signal_name
+    return RunOutcome(inputs, solution, results, folder.final if folder else Path(), summary, model, prices,
+                      explanation)
 
-        build_report(out_dir)
-    return RunOutcome(inputs, solution, results, out_dir, summary, model, prices, explanation)
+
+def _write_folder(folder: RunFolder, outcome: RunOutcome, raw: dict, progress: Progress) -> Path:
+    """Write the run into its claimed folder and move it into place; if writing fails, into a
+    rescue folder that the terminal names. Signals wait until the folder is complete."""
+    with deferred():
+        try:
+            _write_all(folder.partial, outcome, raw)
+        except OSError as exc:
+            rescue = folder.rescue()
+            progress.stage(f"could not write {display_path(folder.partial)} ({exc}); writing to {rescue}")
+            _write_all(rescue, outcome, raw)
+            outcome.summary["rescued_from"] = str(folder.final)
+        return folder.finish()
+
+
+def _write_all(out_dir: Path, outcome: RunOutcome, raw: dict) -> None:
+    inputs, prices = outcome.inputs, outcome.prices
+    _write_run(out_dir, outcome.summary, outcome.results, raw, limits_table(inputs), inputs.region_shapes,
+               prices.table if prices is not None else None)
+    from optimizer.report.writer import build_report
+
+    build_report(out_dir)
 
 
 def _explain(inputs: Inputs, model, solution: Solution):
@@ -96,21 +149,6 @@ def limits_table(inputs: Inputs) -> pd.DataFrame:
              "carbon_cap_t": None if inputs.carbon_cap_t[y] == inf else inputs.carbon_cap_t[y],
              "min_clean_share": inputs.min_clean_share[y] or None} for y in inputs.years]
     return pd.DataFrame(rows)
-
-
-def _new_run_dir(out: Path | None, root: Path, name: str) -> Path:
-    if out is not None:
-        if out.exists() and any(out.iterdir()):
-            raise InputError([Problem(None, None, "--out", f"folder {display_path(out)} exists and is not empty",
-                                      "choose a new folder; earlier runs are never overwritten")])
-        out.mkdir(parents=True, exist_ok=True)
-        return out
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name) + "-" + datetime.now().strftime("%Y%m%d-%H%M%S")
-    candidate, n = root / stem, 2
-    while candidate.exists():
-        candidate, n = root / f"{stem}-{n}", n + 1
-    candidate.mkdir(parents=True)
-    return candidate
 
 
 def make_summary(inputs: Inputs, solution: Solution, results: Results | None, build_seconds: float) -> dict:

@@ -7,6 +7,11 @@ standard-form compiler for the Pyomo constraints, row blocks as they are), which
 
 Objectives: ``min_cost`` minimises ``objective_cost``. ``max_compute`` first maximises
 ``objective_compute``, then holds compute at the value found and minimises cost.
+
+Every HiGHS run goes through :func:`run_highs`: the solver works in a thread while the main
+thread reports progress and listens for Ctrl-C / SIGTERM, which stop the solver through its
+interrupt callbacks within moments (status ``interrupted``, best plan kept). HiGHS runs with
+``solver.threads`` threads (1 unless set), so a config takes the same path on any machine.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import highspy
 import numpy as np
@@ -25,8 +31,11 @@ from pyomo.common.errors import InfeasibleConstraintException
 from optimizer.config.schema import Solver
 from optimizer.errors import SolveError
 from optimizer.handoff import StandardForm, compile_model, load_values
+from optimizer.interrupts import STOP
+from optimizer.progress import Progress
 
 STATUS_WITH_SOLUTION = ("optimal", "time_limit", "gap_limit", "interrupted")
+POLL_S = 0.2   # how often the main thread looks at the solver (progress, Ctrl-C)
 
 
 @dataclass
@@ -56,25 +65,47 @@ class Solution:
         return self.status + (f": {self.message}" if self.message else "")
 
 
-def solve(m: pyo.ConcreteModel, options: Solver, objective_kind: str = "min_cost") -> Solution:
-    """Solve ``m``; write the solution into its variables when there is one."""
+def solve(m: pyo.ConcreteModel, options: Solver, objective_kind: str = "min_cost",
+          progress: Progress | None = None, log_path: Path | None = None, verbose: bool = False) -> Solution:
+    """Solve ``m``; write the solution into its variables when there is one. ``log_path``: where
+    HiGHS writes its log (kept in the run folder); ``verbose``: HiGHS's log on the terminal too."""
+    progress = progress or Progress()
+    log = SolveLog(log_path, verbose)
     if objective_kind == "max_compute":
-        return _solve_max_compute(m, options)
+        return _solve_max_compute(m, options, progress, log)
     use_objective(m, "objective_cost")
-    return solve_active(m, options)
+    progress.stage("solving with HiGHS")
+    return solve_active(m, options, progress, log)
 
 
-def _solve_max_compute(m, options: Solver) -> Solution:
+@dataclass(frozen=True)
+class SolveLog:
+    """Where HiGHS's log goes: a file (``path``) and/or the terminal (``console``)."""
+
+    path: Path | None = None
+    console: bool = False
+
+    def renamed(self, suffix: str) -> "SolveLog":
+        return SolveLog(self.path.with_name(self.path.stem + suffix + ".log") if self.path else None, self.console)
+
+
+def h100e_text(value: float) -> str:
+    return f"{value:,.0f} h100e"
+
+
+def _solve_max_compute(m, options: Solver, progress: Progress, log: SolveLog) -> Solution:
     use_objective(m, "objective_compute")
-    first = solve_active(m, options)
-    if not first.has_solution:
+    progress.stage("solving with HiGHS: the most compute", h100e_text)
+    first = solve_active(m, options, progress, log)
+    if not first.has_solution or STOP.requested:
         return first
     best = first.objective
     if hasattr(m, "objective_compute_floor"):
         m.del_component("objective_compute_floor")
     m.objective_compute_floor = pyo.Constraint(expr=m.compute_measure >= best - 1e-6 * max(1.0, abs(best)))
     use_objective(m, "objective_cost")
-    second = solve_active(m, options)
+    progress.stage("solving with HiGHS: the least cost for that compute")
+    second = solve_active(m, options, progress, log.renamed("-cost"))
     second.compute_measure = best
     second.handoff_seconds += first.handoff_seconds
     second.solve_seconds += first.solve_seconds
@@ -87,7 +118,8 @@ def use_objective(m, name: str) -> None:
         obj.activate() if obj.name == name else obj.deactivate()
 
 
-def solve_active(m: pyo.ConcreteModel, options: Solver) -> Solution:
+def solve_active(m: pyo.ConcreteModel, options: Solver, progress: Progress | None = None,
+                 log: "SolveLog | None" = None) -> Solution:
     """Compile the active objective and constraints, solve with HiGHS, load the solution."""
     t0 = time.perf_counter()
     try:
@@ -95,11 +127,13 @@ def solve_active(m: pyo.ConcreteModel, options: Solver) -> Solution:
     except InfeasibleConstraintException as exc:
         return Solution("infeasible", False, message=str(exc))
     try:
-        h = to_highs(form, options)
+        h = to_highs(form, options, log)
         handoff = time.perf_counter() - t0
         t1 = time.perf_counter()
-        if h.run() == highspy.HighsStatus.kError and h.getModelStatus() == highspy.HighsModelStatus.kSolveError:
-            raise SolveError("HiGHS failed while solving; try presolve: false or another seed")
+        if run_highs(h, progress, form.maximise) == highspy.HighsStatus.kError and \
+                h.getModelStatus() == highspy.HighsModelStatus.kSolveError:
+            raise SolveError("HiGHS failed while solving; try presolve: false or another seed"
+                             + (f" (its log: {log.path})" if log and log.path else ""))
     except SolveError as exc:
         return Solution("error", False, message=str(exc), model_size=form.size)
     solve_seconds = time.perf_counter() - t1
@@ -111,8 +145,55 @@ def solve_active(m: pyo.ConcreteModel, options: Solver) -> Solution:
     return solution
 
 
-def to_highs(form: StandardForm, options: Solver) -> highspy.Highs:
-    """A Highs instance holding ``form`` (always as minimisation) with the config's options."""
+def run_highs(h: highspy.Highs, progress: Progress | None = None, maximise: bool = False) -> highspy.HighsStatus:
+    """Run ``h`` in a worker thread; report progress; stop it on Ctrl-C or SIGTERM.
+
+    The interrupt is recorded in :data:`optimizer.interrupts.STOP` and the solver is asked to stop
+    through its simplex, IPM and MIP interrupt callbacks; the call returns once it has stopped
+    (model status ``kInterrupt``, best plan kept), so that the caller can write what was found."""
+    progress = progress or Progress()
+    figures: dict[str, float | None] = {"best": None, "bound": None, "gap": None}
+    stop = [STOP.requested]
+    sign = -1.0 if maximise else 1.0
+
+    def on_interrupt(event) -> None:
+        if stop[0]:
+            event.interrupt()
+
+    def on_mip(event) -> None:
+        out = event.data_out
+        if math.isfinite(out.mip_primal_bound):
+            figures["best"] = sign * out.mip_primal_bound
+        if math.isfinite(out.mip_dual_bound):
+            figures["bound"] = sign * out.mip_dual_bound
+        figures["gap"] = out.mip_gap if math.isfinite(out.mip_gap) else None
+        if stop[0]:
+            event.interrupt()
+
+    h.cbSimplexInterrupt.subscribe(on_interrupt)
+    h.cbIpmInterrupt.subscribe(on_interrupt)
+    h.cbMipInterrupt.subscribe(on_mip)
+    t0 = time.perf_counter()
+    worker = h.startSolve()
+    status = None
+    while True:
+        try:
+            done, status = h.wait(POLL_S)
+            if done:
+                break
+            progress.solving(time.perf_counter() - t0, figures["best"], figures["bound"], figures["gap"])
+        except KeyboardInterrupt as exc:
+            STOP.record(exc)
+            stop[0] = True
+            progress.stage("stopping HiGHS (interrupted): keeping the best plan found so far")
+    worker.join()
+    h.clearCallbacks()
+    return status
+
+
+def to_highs(form: StandardForm, options: Solver, log: "SolveLog | None" = None) -> highspy.Highs:
+    """A Highs instance holding ``form`` (always as minimisation) with the config's options;
+    HiGHS's log goes where ``log`` says (nowhere by default)."""
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = form.A.shape[1], form.A.shape[0]
     sign = -1.0 if form.maximise else 1.0
@@ -132,8 +213,12 @@ def to_highs(form: StandardForm, options: Solver) -> highspy.Highs:
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.setOptionValue("random_seed", int(options.seed))
     h.setOptionValue("presolve", "on" if options.presolve else "off")
-    if options.threads:
-        h.setOptionValue("threads", int(options.threads))
+    h.setOptionValue("threads", int(options.threads or 1))
+    if log is not None and (log.path is not None or log.console):
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", bool(log.console))
+        if log.path is not None:
+            h.setOptionValue("log_file", str(log.path))
     for name, value in options.highs_options.items():
         h.setOptionValue(name, value)  # checked when the config is loaded (rejected_highs_options)
     if h.passModel(lp) == highspy.HighsStatus.kError:

@@ -1,27 +1,42 @@
-"""The short run summary printed to the terminal (rich tables)."""
+"""The short run summary printed to the terminal (rich tables).
+
+Texts from the user's files (site, tech and GPU ids, paths, explanation lines that quote them)
+are escaped before Rich sees them: ``[red]`` in a site id is printed as written.
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from optimizer.errors import display_path
+
+
+def print_outcome_line(console: Console, outcome) -> None:
+    """One line: the status, the net present cost when there is a plan, and where the results are."""
+    s, sol = outcome.summary, outcome.solution
+    cost = f"  net present cost ${s['objective_usd'] / 1e9:,.2f} B" if sol.has_solution and \
+        s.get("objective_usd") is not None else ""
+    where = f"  results: {display_path(outcome.out_dir)}" if str(outcome.out_dir) not in ("", ".") else ""
+    console.print(f"{sol.summary}{cost}{where}", markup=False, highlight=False)
 
 
 def print_run(console: Console, outcome) -> None:
     s = outcome.summary
     sol = outcome.solution
     colour = "green" if sol.status == "optimal" else "yellow" if sol.has_solution else "red"
-    console.print(f"[bold {colour}]{sol.summary}[/]  build {s['build_seconds']:.1f} s, "
+    console.print(f"[bold {colour}]{escape(sol.summary)}[/]  build {s['build_seconds']:.1f} s, "
                   f"handoff {s['handoff_seconds']:.1f} s, HiGHS {s['solve_seconds']:.1f} s  "
                   f"({s['model'].get('rows', 0):,} rows, {s['model'].get('columns', 0):,} columns)")
     if not sol.has_solution:
         if outcome.explanation is not None:
             print_explanation(console, outcome.explanation)
-        console.print(f"results: {display_path(outcome.out_dir)}/summary.json, report.html")
+        console.print(f"results: {escape(display_path(outcome.out_dir))}/summary.json, report.html")
         return
     years = [str(y) for y in outcome.inputs.years]
-    console.print(f"net present cost: [bold]${s['objective_usd'] / 1e9:,.2f} B[/]   sites: {', '.join(s['sites']) or '—'}")
+    sites = escape(", ".join(s["sites"])) or "—"
+    console.print(f"net present cost: [bold]${s['objective_usd'] / 1e9:,.2f} B[/]   sites: {sites}")
     console.print(_year_table("MW by source", s["capacity_mw"], years, "{:,.0f}"))
     console.print(_year_table("GPUs in service", s["gpus"], years, "{:,.0f}"))
     compute = Table(title="compute and money", show_lines=False)
@@ -36,7 +51,7 @@ def print_run(console: Console, outcome) -> None:
     console.print(compute)
     if outcome.prices is not None and not outcome.prices.table.empty:
         console.print(binding_table(outcome.prices.table.head(8)))
-    console.print(f"results: {display_path(outcome.out_dir)}  (report.html, report.md, results.xlsx, tables/)")
+    console.print(f"results: {escape(display_path(outcome.out_dir))}  (report.html, report.md, results.xlsx, tables/)")
 
 
 def binding_table(frame) -> Table:
@@ -46,8 +61,8 @@ def binding_table(frame) -> Table:
         table.add_column(name, justify=justify)
     for row in frame.itertuples(index=False):
         one = row.value_of_1pct_usd
-        table.add_row(row.limit, f"${row.value_usd_per_unit:,.2f}" if abs(row.value_usd_per_unit) < 100 else
-                      f"${row.value_usd_per_unit:,.0f}", row.unit, "" if one != one or one is None else f"${one:,.0f}")
+        table.add_row(escape(str(row.limit)), f"${row.value_usd_per_unit:,.2f}" if abs(row.value_usd_per_unit) < 100 else
+                      f"${row.value_usd_per_unit:,.0f}", escape(str(row.unit)), "" if one != one or one is None else f"${one:,.0f}")
     return table
 
 
@@ -64,5 +79,5 @@ def _year_table(title: str, data: dict, years: list[str], fmt: str) -> Table:
     for y in years:
         table.add_column(y, justify="right")
     for key, by_year in sorted(data.items()):
-        table.add_row(key, *[fmt.format(by_year[y]) if y in by_year else "" for y in years])
+        table.add_row(escape(str(key)), *[fmt.format(by_year[y]) if y in by_year else "" for y in years])
     return table

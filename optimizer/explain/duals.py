@@ -42,7 +42,7 @@ class ShadowPrices:
 
 def shadow_prices(model, solution, options) -> ShadowPrices:
     """Fix the plan's binaries, relax its integers, re-solve the LP and price every binding limit."""
-    from optimizer.solve import to_highs
+    from optimizer.solve import run_highs, to_highs
 
     t0 = time.perf_counter()
     form, h = solution.form, solution.highs
@@ -56,7 +56,7 @@ def shadow_prices(model, solution, options) -> ShadowPrices:
     lp = dataclasses.replace(form, col_lower=lower, col_upper=upper, integer=np.zeros_like(form.integer))
     lp_options = options.model_copy(update={"relax_integrality": True})
     h_lp = to_highs(lp, lp_options)
-    h_lp.run()
+    run_highs(h_lp)
     info = h_lp.getInfo()
     if h_lp.getModelStatus().name != "kOptimal" or info.dual_solution_status != 2:
         return ShadowPrices(empty, None, "no duals (the fixed-plan LP did not solve to optimality)",

@@ -40,7 +40,7 @@ from optimizer.explain.labels import KILO, Limit, describe, row_text, site_name
 from optimizer.handoff import compile_model
 from optimizer.model.build import build_model
 from optimizer.model.index import Index
-from optimizer.solve import to_highs, use_objective
+from optimizer.solve import run_highs, to_highs, use_objective
 
 SLACK_TOLERANCE = 1e-6
 REQUIREMENTS = {"compute_target_lower", "compute_cluster_lower", "emissions_clean_share_lower", "user_force_site"}
@@ -207,7 +207,7 @@ def _solve_elastic(form, rows: list[_Row], options) -> list[Relaxation] | None:
         col_upper=np.concatenate([form.col_upper, np.full(k, np.inf)]),
         integer=np.concatenate([form.integer, np.zeros(k, dtype=bool)]), maximise=False)
     h = to_highs(elastic, options)
-    h.run()
+    run_highs(h)
     if h.getInfo().primal_solution_status != 2:
         return None
     values = np.asarray(h.getSolution().col_value, dtype=float)[n:]
@@ -340,7 +340,7 @@ def _iis(inputs, options) -> tuple[list[str], str]:
         return [], f"no IIS: the model cannot be built as stated ({exc})"
     h = to_highs(form, options.model_copy(update={"relax_integrality": True}))
     h.setOptionValue("iis_strategy", 2)
-    h.run()
+    run_highs(h)
     if h.getModelStatus().name != "kInfeasible":
         return [], "the LP relaxation is feasible: the conflict involves whole units or campuses (no IIS)"
     status, iis = h.getIis()

@@ -64,13 +64,15 @@ class Inputs:
             "years": f"{self.years[0]}–{self.years[-1]} ({len(self.years)} periods of {self.period_years} yr)",
             "sites": len(self.sites), "regions": len(self.regions), "techs": len(self.techs),
             "gpu products": len(self.gpus),
-            "time slices": f"{len(self.slices.table):,} per year: {self.slices.description}",
+            "time slices": f"{self.slices.planned_slices or len(self.slices.table):,} per year: "
+                           f"{self.slices.description}",
             "user constraints": len(self.config.constraints),
         }
 
 
-def load_all(path: str | Path, overrides: Iterable[str] = ()) -> tuple[LoadedConfig, Inputs]:
-    """Compose, validate and cross-check a config and its data; report every problem at once."""
+def load_all(path: str | Path, overrides: Iterable[str] = (), cluster: bool = True) -> tuple[LoadedConfig, Inputs]:
+    """Compose, validate and cross-check a config and its data; report every problem at once.
+    ``cluster=False`` checks everything without finding typical days (``siting validate``)."""
     raw, smap, problems = compose(path, overrides)
     if raw is None:
         raise InputError(problems)
@@ -82,7 +84,7 @@ def load_all(path: str | Path, overrides: Iterable[str] = ()) -> tuple[LoadedCon
     problems += found
     slices = None
     if {"profiles", "sites"} <= set(frames):
-        slices, found = _build_slices(raw, smap, config, frames)
+        slices, found = _build_slices(raw, smap, config, frames, cluster)
         problems += found
     if {"sites", "regions", "techs", "gpus"} <= set(frames) and slices is not None:
         problems += _table_references(frames, slices, raw["data"]["sites"], config)
@@ -141,8 +143,8 @@ def _time_slice_settings(raw: dict, config: Config | None) -> TimeSlices:
         return TimeSlices()
 
 
-def _build_slices(raw: dict, smap: SourceMap, config: Config | None,
-                  frames: dict[str, pd.DataFrame]) -> tuple[Slices | None, list[Problem]]:
+def _build_slices(raw: dict, smap: SourceMap, config: Config | None, frames: dict[str, pd.DataFrame],
+                  cluster: bool = True) -> tuple[Slices | None, list[Problem]]:
     """Time slices from the profile table (hourly or representative days) and grid profiles."""
     settings = _time_slice_settings(raw, config)
     profiles = frames["profiles"]
@@ -180,7 +182,7 @@ def _build_slices(raw: dict, smap: SourceMap, config: Config | None,
             wide = wide.join(grid_wide)
     if problems:
         return None, problems
-    return from_hourly(wide, settings, smap.locate)
+    return from_hourly(wide, settings, smap.locate, cluster)
 
 
 def _candidates(sites: pd.DataFrame, config: Config | None) -> pd.DataFrame:

@@ -16,6 +16,7 @@ values; slice weights always sum to 8,760 h. Profile columns are preserved in th
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ class Slices:
     grid: pd.DataFrame | None = None
     calendar: list[str] | None = None
     description: str = ""
+    planned_slices: int | None = None   # validation's stand-in: how many slices the solve will have
 
     @property
     def ids(self) -> list[str]:
@@ -119,10 +121,12 @@ def _check_shape(profiles: pd.DataFrame, file: str) -> list[Problem]:
 
 # ---- from an hourly year -------------------------------------------------------------------------
 
-def from_hourly(wide: pd.DataFrame, settings, where) -> tuple[Slices | None, list[Problem]]:
+def from_hourly(wide: pd.DataFrame, settings, where, cluster: bool = True) -> tuple[Slices | None, list[Problem]]:
     """Slices from a wide hourly frame (columns ``value|zone`` and ``value|region``).
 
-    ``settings`` is the config's time_slices section; ``where(path)`` locates a config key."""
+    ``settings`` is the config's time_slices section; ``where(path)`` locates a config key.
+    ``cluster=False`` (validation) checks everything but does not run tsam: the slices are then
+    the 365 daily means, which name the same zones and values, described as still to be found."""
     wide = wide.dropna(axis=1, how="all")
     blanks = [c for c in wide.columns if wide[c].isna().any()]
     if blanks:
@@ -132,7 +136,42 @@ def from_hourly(wide: pd.DataFrame, settings, where) -> tuple[Slices | None, lis
     hps = settings.hours_per_slice
     if settings.resolution == "full_year":
         return _full_year(wide, hps), []
+    if not cluster:
+        return _unclustered(wide, settings, where)
     return _typical_days(wide, settings, where)
+
+
+def _unclustered(wide: pd.DataFrame, settings, where) -> tuple[Slices | None, list[Problem]]:
+    """Validation's stand-in for typical days: daily means, with the extreme days checked."""
+    _, _, problems = _extreme_columns(wide, settings, where)
+    if problems:
+        return None, problems
+    extra = f" + {len(settings.extreme_days)} extreme" if settings.extreme_days else ""
+    per_day = 24 // settings.hours_per_slice
+    description = (f"{settings.representative_days} typical days{extra} (tsam, {settings.method}) × {per_day} "
+                   "slices, found when solving")
+    planned = (settings.representative_days + len(settings.extreme_days)) * per_day
+    return dataclasses.replace(_full_year(wide, 24), description=description, planned_slices=planned), []
+
+
+def _extreme_columns(wide: pd.DataFrame, settings, where) -> tuple[pd.DataFrame, dict[str, list[str]], list[Problem]]:
+    """The hourly frame with one helper column per extreme day, tsam's extreme settings, problems."""
+    frame = wide.copy()
+    extremes: dict[str, list[str]] = {"min_period": [], "max_value": []}
+    problems = []
+    for i, name in enumerate(settings.extreme_days):
+        value, how, field = EXTREMES[name]
+        cols = [c for c in wide.columns if c.startswith(value + "|")]
+        if not cols:
+            file, line = where(("time_slices", "extreme_days", i))
+            problems.append(Problem(file, line, f"time_slices.extreme_days[{i}]",
+                                    f"'{name}' needs {value} data, which the profiles do not have",
+                                    "add the column to the hourly data or remove this extreme day"))
+            continue
+        helper = f"_{name}"
+        frame[helper] = wide[cols].mean(axis=1) if how == "mean" else wide[cols].max(axis=1)
+        extremes[field].append(helper)
+    return frame, extremes, problems
 
 
 def _full_year(wide: pd.DataFrame, hps: int) -> Slices:
@@ -149,21 +188,7 @@ def _full_year(wide: pd.DataFrame, hps: int) -> Slices:
 def _typical_days(wide: pd.DataFrame, settings, where) -> tuple[Slices | None, list[Problem]]:
     import tsam
 
-    frame = wide.copy()
-    extremes: dict[str, list[str]] = {"min_period": [], "max_value": []}
-    problems = []
-    for i, name in enumerate(settings.extreme_days):
-        value, how, field = EXTREMES[name]
-        cols = [c for c in wide.columns if c.startswith(value + "|")]
-        if not cols:
-            file, line = where(("time_slices", "extreme_days", i))
-            problems.append(Problem(file, line, f"time_slices.extreme_days[{i}]",
-                                    f"'{name}' needs {value} data, which the profiles do not have",
-                                    "add the column to the hourly data or remove this extreme day"))
-            continue
-        helper = f"_{name}"
-        frame[helper] = wide[cols].mean(axis=1) if how == "mean" else wide[cols].max(axis=1)
-        extremes[field].append(helper)
+    frame, extremes, problems = _extreme_columns(wide, settings, where)
     if problems:
         return None, problems
     no_rescale = [c for c in frame.columns if c.startswith(("temperature_c|", "_"))]

@@ -83,11 +83,21 @@ def compute_target_lower(m, ix: Index) -> None:
 
     def rule(m, y):
         held = [m.site_h100e[s, y] for s in ix.sites if (s, y) in m.site_h100e]
-        if not held:   # nothing can be online that year (lead times, first years)
-            return pyo.Constraint.Feasible if ix.inputs.compute_target_h100e[y] <= 0 else pyo.Constraint.Infeasible
+        if not held:   # nothing can be online that year (lead times, first years, every site forbidden):
+            # a row without terms, kept with its level so that an explanation can say by how much
+            return no_terms(m) >= ix.inputs.compute_target_h100e[y] / KILO
         return pyo.quicksum(held) / KILO >= ix.inputs.compute_target_h100e[y] / KILO
 
     m.compute_target_lower = pyo.Constraint(rows, rule=rule)
+
+
+def no_terms(m):
+    """A body of value 0 that Pyomo keeps as an expression (a plain 0 would make the row a
+    Python bool): rows without any term are handed to HiGHS as empty rows, see
+    :func:`optimizer.handoff.compile_model`."""
+    if not hasattr(m, "zero_body"):
+        m.zero_body = pyo.Param(initialize=0.0, mutable=True)
+    return m.zero_body
 
 
 def compute_cluster_lower(m, ix: Index) -> None:

@@ -39,6 +39,20 @@ class RunOutcome:
     explanation: object = None     # optimizer.explain.elastic.Explanation of an infeasible one
 
 INFEASIBLE = ("infeasible", "infeasible_or_unbounded")
+# summary.json keys that hold wall times: the only entries two runs of one config may differ in
+TIMING_KEYS = {("build_seconds",), ("handoff_seconds",), ("solve_seconds",), ("shadow_prices", "seconds")}
+
+
+def without_timings(summary: dict) -> dict:
+    """A copy of ``summary`` without its wall times (for comparing runs)."""
+    out = json.loads(json.dumps(summary))
+    for path in TIMING_KEYS:
+        node = out
+        for key in path[:-1]:
+            node = node.get(key, {}) if isinstance(node, dict) else {}
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
+    return out
 BINDING_IN_SUMMARY = 20
 
 

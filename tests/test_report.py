@@ -89,10 +89,8 @@ def test_compare_two_runs(run_dir, tmp_path):
     assert (tmp_path / "cmp" / "compare.png").exists()
 
 
-def test_browser_renders_the_report(run_dir, tmp_path):
+def test_browser_renders_the_report(run_dir, tmp_path, chromium):
     """Headless Chromium opens report.html: the page renders, every chart image loads, no console error."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Chromium is needed for this test: apt-get install chromium (.ci/run installs it)"
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              f"--user-data-dir={tmp_path / 'profile'}", "--enable-logging=stderr", "--v=0"]

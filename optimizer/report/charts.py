@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from optimizer.report.escape import plot_text  # noqa: E402
 from optimizer.report.run_data import RunData  # noqa: E402
 
 COLOURS = {"grid": "#7f7f7f", "solar_pv": "#f2b701", "wind": "#3a9bd9", "battery_4h": "#7b4fb5", "ccgt": "#c0504d",
@@ -47,7 +48,7 @@ def _png(fig) -> bytes:
 def _stacked(ax, frame: pd.DataFrame, ylabel: str) -> None:
     bottom = None
     for i, column in enumerate(frame.columns):
-        ax.bar(frame.index.astype(str), frame[column], bottom=bottom, label=column, color=colour(column, i))
+        ax.bar(frame.index.astype(str), frame[column], bottom=bottom, label=plot_text(column), color=colour(column, i))
         bottom = frame[column] if bottom is None else bottom + frame[column]
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8, ncol=2, frameon=False)
@@ -100,7 +101,7 @@ def grid_vs_headroom(run: RunData) -> Chart | None:
         if r["headroom_mw"].notna().any():
             ax.plot(r["year"].astype(str), r["headroom_mw"], color="#c0504d", marker="_", ms=18, ls="none",
                     label="headroom")
-        ax.set_title(region, fontsize=9)
+        ax.set_title(plot_text(region), fontsize=9)
         ax.tick_params(labelsize=7)
     axes[0][0].set_ylabel("MW")
     axes[0][0].legend(fontsize=7, frameon=False)
@@ -163,7 +164,7 @@ def cost_breakdown(run: RunData) -> Chart | None:
     if npv.empty:
         return None
     fig, ax = plt.subplots(figsize=(7.5, 0.4 * len(npv) + 1.2))
-    ax.barh(npv.index, npv.values, color="#4e79a7")
+    ax.barh([plot_text(c) for c in npv.index], npv.values, color="#4e79a7")
     ax.set_xlabel("billion USD, present value")
     ax.grid(axis="x", alpha=0.3)
     ax.set_title("Net present cost by category")
@@ -202,7 +203,7 @@ def dispatch_day(run: RunData) -> Chart | None:
         frame = frame.iloc[:48]
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
     positive = frame.clip(lower=0)
-    ax.stackplot(range(len(frame)), positive.T.values, labels=positive.columns,
+    ax.stackplot(range(len(frame)), positive.T.values, labels=[plot_text(c) for c in positive.columns],
                  colors=[colour(c, i) for i, c in enumerate(positive.columns)], alpha=0.9)
     negative = frame.clip(upper=0)
     if (negative < 0).any().any():
@@ -214,7 +215,7 @@ def dispatch_day(run: RunData) -> Chart | None:
     ax.set_ylabel("MW")
     ax.set_xlabel(f"slice of typical day {heaviest} (hour, UTC)")
     ax.legend(fontsize=7, ncol=3, frameon=False, loc="lower left")
-    ax.set_title(f"Dispatch at {site}, {year} (storage charging below zero)")
+    ax.set_title(f"Dispatch at {plot_text(site)}, {year} (storage charging below zero)")
     return Chart("dispatch", "Dispatch on a representative day", _png(fig))
 
 
@@ -240,14 +241,15 @@ def site_map(run: RunData) -> Chart | None:
         group.plot(ax=ax, color="none", edgecolor=PALETTE[i % len(PALETTE)], markersize=40, linewidth=1)
         if not chosen.empty:
             chosen.plot(ax=ax, color=PALETTE[i % len(PALETTE)], markersize=(30 + chosen["peak_facility_mw"] / 5).to_numpy(),
-                        alpha=0.8, label=region)
+                        alpha=0.8, label=plot_text(region))
         else:
-            ax.scatter([], [], color=PALETTE[i % len(PALETTE)], label=region)
+            ax.scatter([], [], color=PALETTE[i % len(PALETTE)], label=plot_text(region))
     placed: list[tuple[float, float]] = []
     for _, s in points.iterrows():
         near = sum(abs(s["lon"] - x) < 1.5 and abs(s["lat"] - y) < 0.6 for x, y in placed)
         placed.append((s["lon"], s["lat"]))   # neighbours' labels go below one another
-        ax.annotate(s["site_id"], (s["lon"], s["lat"]), fontsize=7, xytext=(4, 3 - 9 * near), textcoords="offset points")
+        ax.annotate(plot_text(s["site_id"]), (s["lon"], s["lat"]), fontsize=7, xytext=(4, 3 - 9 * near),
+                    textcoords="offset points")
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     ax.grid(alpha=0.3)
@@ -271,7 +273,7 @@ def build_schedule(run: RunData) -> Chart | None:
         online = chosen.loc[chosen.site_id == site, "online_year"].iloc[0]
         ax.scatter([online], [i], marker="|", s=300, color="#e15759")
     ax.set_yticks(range(len(chosen)))
-    ax.set_yticklabels(chosen["site_id"])
+    ax.set_yticklabels([plot_text(s) for s in chosen["site_id"]])
     years = sorted(power["year"].unique())
     ax.set_xticks(years)
     ax.grid(axis="x", alpha=0.3)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 from datetime import datetime
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pandas as pd  # noqa: E402
 
 from optimizer.errors import InputError, Problem, display_path  # noqa: E402
 from optimizer.report.charts import _png, colour  # noqa: E402
+from optimizer.report.escape import html_text, plot_text  # noqa: E402
 from optimizer.report.metrics import capacity_table, headline  # noqa: E402
 from optimizer.report.run_data import RunData, read_run  # noqa: E402
 from optimizer.report.writer import CSS, SCRIPT, _md_table  # noqa: E402
@@ -47,6 +47,8 @@ def _label(run: RunData, taken) -> str:
 
 
 def compare_runs(folders: list[Path], out: Path | None = None) -> dict[str, Path]:
+    """compare.html, compare.md and compare.png side by side for two or more run folders; run names,
+    tech ids and site ids are escaped (pandas to_html escape=True, md_cell, plot_text)."""
     if len(folders) < 2:
         raise InputError([Problem(None, None, "compare", "give at least two run folders", "siting compare RUN_A RUN_B")])
     runs = [read_run(f) for f in folders]
@@ -64,7 +66,7 @@ def compare_runs(folders: list[Path], out: Path | None = None) -> dict[str, Path
             f"<style>{CSS}</style></head><body><h1>Scenario comparison</h1>"
             + fmt.to_html(border=0, escape=True)
             + f"<figure><img alt='cost and MW by scenario' src='data:image/png;base64,{img}'></figure>"
-            + "<p>Runs: " + ", ".join(html.escape(str(f)) for f in folders) + f"</p><script>{SCRIPT}</script></body></html>")
+            + "<p>Runs: " + ", ".join(html_text(f) for f in folders) + f"</p><script>{SCRIPT}</script></body></html>")
     (out / "compare.html").write_text(page, encoding="utf-8")
     md = "# Scenario comparison\n\n" + _md_table(fmt, index=True) + "\n\n![cost and MW by scenario](compare.png)\n"
     (out / "compare.md").write_text(md, encoding="utf-8")
@@ -72,16 +74,17 @@ def compare_runs(folders: list[Path], out: Path | None = None) -> dict[str, Path
 
 
 def _cost_and_mw_chart(table: pd.DataFrame) -> bytes:
+    """Net present cost and final-year MW by source, one bar per run (labels through plot_text)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
-    names = list(table.columns)
-    left.bar(names, pd.to_numeric(table.loc["net present cost, $B"]), color="#4e79a7")
+    names = [plot_text(name) for name in table.columns]
+    left.bar(names, pd.to_numeric(table.loc["net present cost, $B"]).to_numpy(), color="#4e79a7")
     left.set_ylabel("net present cost, $B")
     rows = [r for r in table.index if r.startswith("MW ")]
-    bottom = pd.Series(0.0, index=names)
+    bottom = pd.Series(0.0, index=table.columns)
     for i, r in enumerate(rows):
         values = pd.to_numeric(table.loc[r]).fillna(0)
         tech = r.removeprefix("MW ").removesuffix(", final year")
-        right.bar(names, values, bottom=bottom, label=tech, color=colour(tech, i))
+        right.bar(names, values.to_numpy(), bottom=bottom.to_numpy(), label=plot_text(tech), color=colour(tech, i))
         bottom += values
     right.set_ylabel("MW, final year")
     if rows:

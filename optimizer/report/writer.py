@@ -4,12 +4,12 @@ as PNG files in ``report_files/``, and ``results.xlsx`` with every result table 
 from __future__ import annotations
 
 import base64
-import html
 from pathlib import Path
 
 import pandas as pd
 
 from optimizer.report.charts import Chart, all_charts
+from optimizer.report.escape import html_text, is_formula_like, md_cell, md_code_block, md_text
 from optimizer.report.metrics import binding_table, capacity_table, explanation_lines, headline, schedule
 from optimizer.report.run_data import RunData, read_run
 
@@ -81,7 +81,7 @@ def target_lines(head: dict) -> list[tuple[str, bool]]:
 
 
 def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
-    esc = html.escape
+    esc = html_text
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(run.name)} — build-out report"
              f"</title><style>{CSS}</style></head><body>",
              f"<h1>{esc(run.name)}: build-out report</h1>",
@@ -98,7 +98,7 @@ def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
     if why:
         parts.append("<h2>Why there is no plan</h2><pre>" + esc("\n".join(why)) + "</pre>")
     if run.solved:
-        parts.append(f"<p>Sites chosen: {esc(', '.join(head['sites']) or 'none')}.</p>")
+        parts.append(f"<p>Sites chosen: {esc(', '.join(map(str, head['sites'])) or 'none')}.</p>")
         for title, keys in SECTIONS:
             parts.append(f"<h2>{esc(title)}</h2>")
             if title == "What binds":
@@ -112,12 +112,12 @@ def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
                 if key in charts:
                     c = charts[key]
                     data = base64.b64encode(c.png).decode()
-                    parts.append(f"<figure><img alt='{esc(c.title)}' data-chart='{c.key}' "
+                    parts.append(f"<figure><img alt='{esc(c.title)}' data-chart='{esc(c.key)}' "
                                  f"src='data:image/png;base64,{data}'><figcaption>{esc(c.caption)}</figcaption></figure>")
     parts.append("<h2>Config</h2><p>The config as the model read it (bases merged, constraint files included):</p>")
     parts.append(f"<pre>{esc(run.config_text)}</pre>")
     parts.append("<h2>Data sources</h2><ul>" + "".join(
-        f"<li>{esc(k)}: {esc(str(v))}</li>" for k, v in (run.config.get("data") or {}).items())
+        f"<li>{esc(k)}: {esc(v)}</li>" for k, v in (run.config.get("data") or {}).items())
         + "</ul><p>Every figure of the shipped data is sourced in data/SOURCES.md; the hourly profiles are "
           "synthetic.</p>")
     parts.append(f"<script>{SCRIPT}</script></body></html>")
@@ -126,27 +126,30 @@ def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
 
 def _html_table(frame: pd.DataFrame, index: bool, classes: str = "", empty: str = "(nothing built)") -> str:
     if frame.empty:
-        return f"<p>{html.escape(empty)}</p>"
+        return f"<p>{html_text(empty)}</p>"
     return frame.to_html(index=index, border=0, float_format=lambda v: f"{v:,.0f}", escape=True, classes=classes)
 
 
 def render_markdown(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
+    """report.md: user text escaped (md_text for paragraphs, md_cell for fragments inside a line and
+    table cells); the config and explanation lines verbatim in fences they cannot close."""
     files = run.folder / "report_files"
     files.mkdir(exist_ok=True)
-    lines = [f"# {run.name}: build-out report", "", run.config.get("description", "") or "", ""]
-    lines += [f"- **{k}**: {v}" for v, k in cards(head)]
-    lines += [f"- **{t}**: {'met' if met else 'missed'}" for t, met in target_lines(head)]
+    lines = [f"# {md_cell(run.name)}: build-out report", "", md_text(run.config.get("description", "")), ""]
+    lines += [f"- **{md_cell(k)}**: {_md_card_value(v)}" for v, k in cards(head)]
+    lines += [f"- **{md_cell(t)}**: {'met' if met else 'missed'}" for t, met in target_lines(head)]
     if head.get("message"):
-        lines += ["", f"**{head['message']}**"]
+        lines += ["", f"**{md_cell(head['message'])}**"]
     why = explanation_lines(run)
     if why:
-        lines += ["", "## Why there is no plan", "", "```", *why, "```"]
+        lines += ["", "## Why there is no plan", "", md_code_block("\n".join(map(str, why)))]
     if run.solved:
-        lines += ["", f"Sites chosen: {', '.join(head['sites']) or 'none'}."]
+        lines += ["", f"Sites chosen: {md_cell(', '.join(map(str, head['sites'])) or 'none')}."]
         for title, keys in SECTIONS:
-            lines += ["", f"## {title}", ""]
+            lines += ["", f"## {md_cell(title)}", ""]
             if title == "What binds":
-                lines += [BINDING_NOTE, "", _md_table(binding_table(run), index=False, empty="(no limit binds)"), ""]
+                binds = _md_table(binding_table(run), index=False, empty="(no limit binds)")
+                lines += [md_text(BINDING_NOTE), "", binds, ""]
             if title == "Build schedule":
                 lines += [_md_table(schedule(run), index=False), ""]
             if title == "Megawatts":
@@ -154,27 +157,57 @@ def render_markdown(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
             for key in keys:
                 if key in charts:
                     (files / f"{key}.png").write_bytes(charts[key].png)
-                    lines += [f"![{charts[key].title}](report_files/{key}.png)", ""]
-    lines += ["", "## Config", "", "```yaml", run.config_text.rstrip(), "```", "", "## Data sources", ""]
-    lines += [f"- {k}: {v}" for k, v in (run.config.get("data") or {}).items()]
+                    lines += [f"![{md_cell(charts[key].title)}](report_files/{key}.png)", ""]
+    lines += ["", "## Config", "", md_code_block(run.config_text.rstrip(), "yaml"), "", "## Data sources", ""]
+    lines += [f"- {md_cell(k)}: {md_cell(v)}" for k, v in (run.config.get("data") or {}).items()]
     lines += ["", "Every figure of the shipped data is sourced in data/SOURCES.md; the hourly profiles are synthetic."]
     return "\n".join(lines) + "\n"
 
 
+def _md_card_value(value: str) -> str:
+    """A headline value for Markdown: escaped, except that a leading currency sign stays as it is
+    (alone on its line, with every other ``$`` escaped, it cannot open math)."""
+    if value.startswith("$"):
+        return "$" + md_cell(value[1:])
+    return md_cell(value)
+
+
 def _md_table(frame: pd.DataFrame, index: bool, empty: str = "(nothing built)") -> str:
+    """A GFM table; every header and cell through md_cell, so each row keeps its column count."""
     if frame.empty:
-        return empty
+        return md_text(empty)
     frame = frame.reset_index() if index else frame
-    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    header = "| " + " | ".join(md_cell(c) for c in frame.columns) + " |"
     rule = "|" + "---|" * len(frame.columns)
-    body = ["| " + " | ".join(f"{v:,.0f}" if isinstance(v, float) else str(v) for v in row) + " |"
-            for row in frame.itertuples(index=False)]
+    body = ["| " + " | ".join(md_cell(_md_number(v)) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule] + body)
 
 
+def _md_number(value):
+    """Floats with thousands separators and no decimals; anything else unchanged."""
+    return f"{value:,.0f}" if isinstance(value, float) else value
+
+
 def write_excel(run: RunData) -> Path:
+    """results.xlsx, one sheet per result table; text cells stay text (see :func:`_keep_text_as_text`)."""
     path = run.folder / "results.xlsx"
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in run.tables.items():
             frame.to_excel(writer, sheet_name=name[:31], index=False)
+            _keep_text_as_text(writer.sheets[name[:31]], frame)
     return path
+
+
+def _keep_text_as_text(sheet, frame: pd.DataFrame) -> None:
+    """Store every string that a spreadsheet could take for a formula (``=…``, ``+…``, ``-…``, ``@…``,
+    tab, CR) as a text cell (data_type ``'s'``; openpyxl made ``=…`` a formula) with a quote prefix
+    (Excel keeps it text when the cell is edited). The visible text is unchanged; numbers stay numbers.
+    Only the header row and the columns of ``frame`` that can hold strings are looked at."""
+    text_columns = [n for n, dtype in enumerate(frame.dtypes, start=1) if not pd.api.types.is_numeric_dtype(dtype)]
+    cells = [cell for row in sheet.iter_rows(max_row=1) for cell in row]
+    for column in text_columns:
+        cells += [cell for row in sheet.iter_rows(min_row=2, min_col=column, max_col=column) for cell in row]
+    for cell in cells:
+        if is_formula_like(cell.value):
+            cell.data_type = "s"
+            cell.quotePrefix = True

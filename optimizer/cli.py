@@ -49,7 +49,7 @@ def stoppable(command):
         except KeyboardInterrupt as exc:
             STOP.record(signal_of(exc))
             err_console.print(f"stopped by {STOP.signal_name} before a plan was found: nothing was written",
-                              markup=False, highlight=False)
+                              markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(STOP.exit_code) from None
 
     return wrapper
@@ -64,7 +64,7 @@ def _version() -> str:
 
 def _show_version(value: bool) -> None:
     if value:
-        console.print(f"siting {_version()}", markup=False, highlight=False)
+        console.print(f"siting {_version()}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_OK)
 
 
@@ -109,9 +109,12 @@ def run(config: Path = ConfigArgument,
         print_outcome_line(console, outcome)
     else:
         print_run(console, outcome)
+    if outcome.summary.get("rescued_from"):
+        err_console.print(f"could not write {outcome.summary['rescued_from']}: the results are in {outcome.out_dir}",
+                          markup=False, highlight=False, soft_wrap=True)
     if STOP.requested:
         err_console.print(f"stopped by {STOP.signal_name}: the best plan found so far is written "
-                          f"(status {outcome.solution.status})", markup=False, highlight=False)
+                          f"(status {outcome.solution.status})", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(STOP.exit_code)
     if not outcome.solution.has_solution:
         raise typer.Exit(EXIT_NO_SOLUTION)
@@ -138,23 +141,39 @@ def explain(config: Path = ConfigArgument, set_: Optional[List[str]] = SetOption
 def report(run_dir: Path = typer.Argument(..., metavar="RUN_FOLDER", show_default=False,
                                           help="a run folder written by 'siting run'")) -> None:
     """(Re)write report.html, report.md and results.xlsx of a run from its tables."""
+    from optimizer.report.run_data import check_finished
     from optimizer.report.writer import build_report
 
+    check_finished(run_dir)
     for kind, path in build_report(run_dir).items():
-        console.print(f"{kind}: {path}", markup=False, highlight=False)
+        console.print(f"{kind}: {path}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
 @stoppable
-def compare(runs: List[Path] = typer.Argument(..., metavar="RUN_FOLDER...", show_default=False,
+def compare(runs: List[Path] = typer.Argument(..., metavar="RUN_FOLDER", show_default=False,
                                               help="two or more run folders"),
             out: Optional[Path] = typer.Option(None, "--out", metavar="FOLDER",
                                                help="output folder (default: runs/compare-<time>)")) -> None:
     """Side-by-side report of several runs: cost, MW by source, GPUs, compute, sites."""
     from optimizer.report.compare import compare_runs
+    from optimizer.report.run_data import check_finished
 
+    for run_dir in runs:
+        check_finished(run_dir)
     for kind, path in compare_runs(runs, out).items():
-        console.print(f"{kind}: {path}", markup=False, highlight=False)
+        console.print(f"{kind}: {path}", markup=False, highlight=False, soft_wrap=True)
+
+
+def command_line():
+    """The click command behind ``app``, with argument help that shows the metavar (CONFIG,
+    RUN_FOLDER...) without typer's type labels such as ``<list[Path]>``."""
+    group = typer.main.get_command(app)
+    for command in getattr(group, "commands", {}).values():
+        for param in command.params:
+            if param.param_type_name == "argument":
+                param.display_type_rich = lambda ctx: None
+    return group
 
 
 def main() -> None:
@@ -163,7 +182,7 @@ def main() -> None:
 
     install_handlers()
     try:
-        code = app(standalone_mode=False)
+        code = command_line()(standalone_mode=False)
     except InputError as exc:
         err_console.print("[bold red]Input error[/]: " + escape(exc.render()), highlight=False, soft_wrap=True)
         sys.exit(EXIT_INPUT)
@@ -174,7 +193,7 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt) as exc:   # a stop while the arguments were read
         STOP.record(signal_of(exc) if isinstance(exc, KeyboardInterrupt) else "SIGINT")
-        err_console.print(f"stopped by {STOP.signal_name}", markup=False, highlight=False)
+        err_console.print(f"stopped by {STOP.signal_name}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(STOP.exit_code)
     except Exception as exc:
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # a usage error from the argument parser

@@ -114,8 +114,8 @@ def _write_folder(folder: RunFolder, outcome: RunOutcome, raw: dict, progress: P
         except OSError as exc:
             rescue = folder.rescue()
             progress.stage(f"could not write {display_path(folder.partial)} ({exc}); writing to {rescue}")
-            _write_all(rescue, outcome, raw)
             outcome.summary["rescued_from"] = str(folder.final)
+            _write_all(rescue, outcome, raw)
         return folder.finish()
 
 

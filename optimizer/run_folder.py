@@ -49,7 +49,7 @@ class RunFolder:
     def finish(self) -> Path:
         """Move the finished run into place and release the claim; return its final folder."""
         if self.rescued is not None:
-            self.release()
+            self.abandon()        # what could be written here is incomplete: the rescue folder has it all
             return self.rescued
         try:
             os.rename(self.partial, self.final)   # an empty ``final`` (the user's) is replaced

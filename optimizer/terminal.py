@@ -19,7 +19,7 @@ def print_outcome_line(console: Console, outcome) -> None:
     cost = f"  net present cost ${s['objective_usd'] / 1e9:,.2f} B" if sol.has_solution and \
         s.get("objective_usd") is not None else ""
     where = f"  results: {display_path(outcome.out_dir)}" if str(outcome.out_dir) not in ("", ".") else ""
-    console.print(f"{sol.summary}{cost}{where}", markup=False, highlight=False)
+    console.print(f"{sol.summary}{cost}{where}", markup=False, highlight=False, soft_wrap=True)
 
 
 def print_run(console: Console, outcome) -> None:

@@ -13,9 +13,13 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.errors import InputError, Problem, display_path
+from optimizer.run_folder import INCOMPLETE_SUFFIX
 
 TABLES = ("sites", "capacity", "gpus", "site_power", "energy", "dispatch", "costs", "compute", "emissions",
           "regions", "solver", "limits", "binding")
+# columns of text besides the ids (``*_id``): read as written, never as numbers or missing values
+TEXT_COLUMNS = {"name", "limit", "unit", "family", "constraint", "index", "kind", "category", "source", "slice",
+                "largest_site", "metric"}
 
 
 @dataclass
@@ -54,19 +58,40 @@ class RunData:
         return (yaml.safe_load(self.config_text) if self.config_text else None) or {}
 
 
+def check_finished(folder: str | Path) -> None:
+    """A clear error for a folder that a stopped run left incomplete (``NAME.incomplete``)."""
+    folder = Path(folder)
+    if folder.name.endswith(INCOMPLETE_SUFFIX) or (not folder.exists() and
+                                                   folder.with_name(folder.name + INCOMPLETE_SUFFIX).exists()):
+        raise InputError([Problem(display_path(folder), None, "", "this run did not finish: it was stopped before "
+                                  "its folder was complete", "run the config again")])
+
+
 def read_run(folder: str | Path) -> RunData:
     """Read a run folder written by ``siting run``; a clear error if it is not one."""
     folder = Path(folder)
     summary_path = folder / "summary.json"
-    if not summary_path.exists():
+    if not summary_path.is_file():
         raise InputError([Problem(display_path(folder), None, "", "not a run folder (no summary.json)",
                                   "give a folder written by 'siting run'")])
-    summary = json.loads(summary_path.read_text())
+    try:
+        summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError([Problem(display_path(summary_path), None, "", f"cannot read the run summary: {exc}",
+                                  "give a folder written by 'siting run', unedited")]) from None
     config_path = folder / "config.resolved.yaml"
     config_text = config_path.read_text() if config_path.exists() else ""
     tables = {}
     for name in TABLES:
         path = folder / "tables" / f"{name}.csv"
         if path.exists():
-            tables[name] = pd.read_csv(path)
+            tables[name] = read_table_csv(path)
     return RunData(folder, summary, config_text, tables)
+
+
+def read_table_csv(path: Path) -> pd.DataFrame:
+    """A result table as written: ids and names stay text (a site called 'NA' or '1e3' is not a
+    number or a missing value); only empty cells are missing."""
+    header = pd.read_csv(path, nrows=0).columns
+    text = {c: str for c in header if c.endswith("_id") or c in TEXT_COLUMNS}
+    return pd.read_csv(path, dtype=text, keep_default_na=False, na_values=[""])

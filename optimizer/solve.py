@@ -36,6 +36,7 @@ from optimizer.progress import Progress
 
 STATUS_WITH_SOLUTION = ("optimal", "time_limit", "gap_limit", "interrupted")
 POLL_S = 0.2   # how often the main thread looks at the solver (progress, Ctrl-C)
+FORCE_AFTER_INTERRUPTS = 3   # HiGHS checks for interrupts between its steps; the third Ctrl-C quits at once
 
 
 @dataclass
@@ -150,7 +151,9 @@ def run_highs(h: highspy.Highs, progress: Progress | None = None, maximise: bool
 
     The interrupt is recorded in :data:`optimizer.interrupts.STOP` and the solver is asked to stop
     through its simplex, IPM and MIP interrupt callbacks; the call returns once it has stopped
-    (model status ``kInterrupt``, best plan kept), so that the caller can write what was found."""
+    (model status ``kInterrupt``, best plan kept), so that the caller can write what was found.
+    HiGHS looks at its callbacks between steps (about every second in a branch and bound; a long
+    root LP inside a MIP finishes first): a third interrupt quits at once, saving nothing."""
     progress = progress or Progress()
     figures: dict[str, float | None] = {"best": None, "bound": None, "gap": None}
     stop = [STOP.requested]
@@ -175,7 +178,7 @@ def run_highs(h: highspy.Highs, progress: Progress | None = None, maximise: bool
     h.cbMipInterrupt.subscribe(on_mip)
     t0 = time.perf_counter()
     worker = h.startSolve()
-    status = None
+    status, interrupts = None, 0
     while True:
         try:
             done, status = h.wait(POLL_S)
@@ -185,7 +188,13 @@ def run_highs(h: highspy.Highs, progress: Progress | None = None, maximise: bool
         except KeyboardInterrupt as exc:
             STOP.record(exc)
             stop[0] = True
-            progress.stage("stopping HiGHS (interrupted): keeping the best plan found so far")
+            interrupts += 1
+            if interrupts >= FORCE_AFTER_INTERRUPTS:   # the user insists: leave now, nothing is saved
+                progress.close()
+                sys.stderr.write(f"stopped at once by repeated {STOP.signal_name}: nothing was saved\n")
+                os._exit(STOP.exit_code)
+            progress.stage("stopping HiGHS (interrupted): keeping the best plan found so far"
+                           f" (press Ctrl-C {FORCE_AFTER_INTERRUPTS - interrupts} more times to quit at once)")
     worker.join()
     h.clearCallbacks()
     return status

@@ -3,7 +3,8 @@ plan, the bound and the gap.
 
 :class:`Progress` is silent (tests, ``--quiet``). :class:`LiveProgress` updates one line in place
 on a terminal (rich); :class:`PlainProgress` prints plain lines when the output is not a terminal
-(a log file, CI), a solve line at most every ``every_s`` seconds. Every class writes to stderr so
+(a log file, CI): a solve line when a better plan is found (at most once a second) and otherwise
+every ``every_s`` seconds. Every class writes to stderr so
 that stdout holds only the result.
 """
 
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 Formatter = Callable[[float], str]
+IMPROVED_EVERY_S = 1.0   # a better plan is reported at once, but not more than once a second
 
 
 def usd_of_musd(value: float) -> str:
@@ -56,6 +58,7 @@ class PlainProgress(Progress):
         self.console, self.every_s = console, every_s
         self.t0 = time.perf_counter()
         self.last_line = -1e9
+        self.last_best: float | None = None
         self.fmt: Formatter = usd_of_musd
         self.text = ""
 
@@ -65,9 +68,10 @@ class PlainProgress(Progress):
 
     def solving(self, elapsed_s, best, bound, gap) -> None:
         now = time.perf_counter()
-        if now - self.last_line < self.every_s:
+        improved = best is not None and best != self.last_best
+        if now - self.last_line < (IMPROVED_EVERY_S if improved else self.every_s):
             return
-        self.last_line = now
+        self.last_line, self.last_best = now, best
         self.console.print(f"[{now - self.t0:6.1f} s]   {solve_line(elapsed_s, best, bound, gap, self.fmt)}",
                            markup=False, highlight=False)
 

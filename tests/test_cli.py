@@ -108,8 +108,12 @@ def test_plain_progress_throttles_solve_lines():
     progress.stage("solving with HiGHS")
     for t in range(5):
         progress.solving(t, 10.0, 9.0, 0.1)
+    progress.last_line -= 1.0                     # a second later, a better plan: reported at once
+    progress.solving(6, 9.5, 9.0, 0.05)
+    progress.solving(6, 9.4, 9.0, 0.04)           # but not twice in one second
     lines = console.export_text().splitlines()
-    assert len(lines) == 2 and lines[0].endswith("solving with HiGHS") and "best $10.00 M" in lines[1]
+    assert len(lines) == 3 and lines[0].endswith("solving with HiGHS") and "best $10.00 M" in lines[1]
+    assert "best $9.50 M" in lines[2]
 
 
 def test_validate_does_not_cluster():

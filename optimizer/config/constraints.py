@@ -18,17 +18,40 @@ kind                      meaning
 ``earliest_year``         a tech, GPU product or site may not come online before ``year``
 ``gpu_count``             cap and/or floor on GPUs online (by product / site / region / year)
 ========================  =====================================================================
+
+Numbers are finite (``inf`` and ``nan`` are refused) and bounded far above any real plan, so
+that a typo such as ``1e308`` is reported here and never reaches the solver: MW at most
+:data:`MAX_MW`, GPUs at most :data:`MAX_GPUS`, site counts at most :data:`MAX_SITES`. The bounded
+types are shared with :mod:`optimizer.config.schema`.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, NonNegativeInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# ---- bounded numbers: finite, and below limits that no real plan comes near -------------------
+
+MAX_MW = 1e7              # 10 TW: more than the world's installed generating capacity
+MAX_USD = 1e15            # a quadrillion US dollars: about ten times world GDP
+MAX_H100E = 1e12          # H100-equivalents: a million times the largest cluster planned today
+MAX_GPUS = 10**12         # GPUs, per year or online
+MAX_TCO2 = 1e12           # tonnes of CO2 per year: about 25 times world emissions
+MAX_SITES = 1_000_000     # sites in a site count
+
+MW = Annotated[float, Field(ge=0, le=MAX_MW, allow_inf_nan=False)]
+GPUs = Annotated[float, Field(ge=0, le=MAX_GPUS, allow_inf_nan=False)]
+H100e = Annotated[float, Field(ge=0, le=MAX_H100E, allow_inf_nan=False)]
+PositiveH100e = Annotated[float, Field(gt=0, le=MAX_H100E, allow_inf_nan=False)]
+PositiveUSD = Annotated[float, Field(gt=0, le=MAX_USD, allow_inf_nan=False)]
+TonnesCO2 = Annotated[float, Field(ge=0, le=MAX_TCO2, allow_inf_nan=False)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+SiteCountValue = Annotated[int, Field(ge=0, le=MAX_SITES)]
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str | None = Field(None, description="label shown in reports")
     note: str = Field("", description="why the constraint is there")
@@ -58,8 +81,8 @@ class TechCapacity(_Scoped):
 
     kind: Literal["tech_capacity"]
     tech: str | list[str]
-    max_mw: NonNegativeFloat | None = None
-    min_mw: NonNegativeFloat | None = None
+    max_mw: MW | None = Field(None, description="at most this many MW (0 to 1e7)")
+    min_mw: MW | None = Field(None, description="at least this many MW (0 to 1e7)")
 
     @model_validator(mode="after")
     def _bound(self):
@@ -78,8 +101,8 @@ class SiteCount(_Entry):
     """min ≤ number of sites built ≤ max."""
 
     kind: Literal["site_count"]
-    max: NonNegativeInt | None = None
-    min: NonNegativeInt | None = None
+    max: SiteCountValue | None = Field(None, description="at most this many sites (0 to 1,000,000)")
+    min: SiteCountValue | None = Field(None, description="at least this many sites (0 to 1,000,000)")
 
     @model_validator(mode="after")
     def _bound(self):
@@ -134,7 +157,7 @@ class MaxShare(_Entry):
 
     kind: Literal["max_share"]
     tech: str | list[str]
-    max_share: float = Field(ge=0, le=1)
+    max_share: Share = Field(description="share of facility energy, 0 to 1")
     site: str | None = None
     region: str | None = None
     years: list[int] | None = None
@@ -149,7 +172,7 @@ class CleanShare(_Scoped):
     within the scope, in each year."""
 
     kind: Literal["clean_share"]
-    min_share: float = Field(ge=0, le=1)
+    min_share: Share = Field(description="share of facility energy, 0 to 1")
 
 
 class EarliestYear(_Entry):
@@ -171,8 +194,8 @@ class GpuCount(_Scoped):
 
     kind: Literal["gpu_count"]
     gpu: str | list[str] | None = None
-    max_gpus: NonNegativeFloat | None = None
-    min_gpus: NonNegativeFloat | None = None
+    max_gpus: GPUs | None = Field(None, description="at most this many GPUs online (0 to 1e12)")
+    min_gpus: GPUs | None = Field(None, description="at least this many GPUs online (0 to 1e12)")
 
     @model_validator(mode="after")
     def _bound(self):

@@ -5,31 +5,39 @@ cross-checks, and raises one :class:`InputError` listing everything found.
 
 Composition, in order:
 
-1. ``extends: base.yaml`` inherits the base file (recursively); mappings merge key by key, any
-   other value (lists included) is replaced by the extending file's value.
+1. ``extends: base.yaml`` inherits the base file (recursively, at most :data:`MAX_EXTENDS` files
+   deep); mappings merge key by key, any other value (lists included) is replaced by the
+   extending file's value.
 2. ``constraints:`` entries that are strings name files holding more entries (a list of entries,
    or a mapping with a ``constraints`` list); they are read in place.
 3. ``data:`` paths are made absolute, relative to the file that wrote them.
 4. ``--set path.to.key=value`` overrides, typed like YAML (``--set solver.time_limit_s=60``).
 5. pydantic validation; each error is mapped back to file, line and key path.
+
+Every file is read by :func:`optimizer.config.yaml_source.load_yaml`, which refuses hostile
+files (too large, not a regular file, control characters, deep nesting, alias bombs, tags).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from optimizer.config.constraints import KINDS
 from optimizer.config.schema import Config
-from optimizer.config.yaml_source import KeyPath, SourceMap, dotted, load_yaml
+from optimizer.config.yaml_source import KeyPath, SourceMap, dotted, load_yaml, parse_value, read_as
 from optimizer.errors import Problem, did_you_mean, display_path
 
 DATA_KEYS = ("sites", "regions", "techs", "gpus", "profiles", "grid_profiles", "region_shapes")
 TABLE_KEYS = DATA_KEYS[:-1]  # region_shapes are polygons, read by optimizer.inputs.shapes
+MAX_EXTENDS = 16             # files in one extends chain
+INDEX = re.compile(r"-?[0-9]{1,9}")   # a list position in a --set key path
+BOUNDS = {"greater_than": ("gt", "greater than"), "greater_than_equal": ("ge", "at least"),
+          "less_than": ("lt", "less than"), "less_than_equal": ("le", "at most")}   # pydantic error -> words
 
 
 @dataclass(frozen=True)
@@ -75,8 +83,8 @@ def _read_layer(path: Path, chain: list[Path], problems: list[Problem]) -> tuple
     problems.extend(found)
     if data is None:
         if not found:
-            problems.append(Problem(display_path(path), None, "", "the file is empty",
-                                    "write the config sections (horizon, data, ...)"))
+            problems.append(Problem(display_path(path), 1, "", "the file is empty (it holds no settings, "
+                                    "or only comments)", "write the config sections (horizon, data, ...)"))
         return None, smap
     if not isinstance(data, dict):
         problems.append(Problem(display_path(path), 1, "", "a config must be a mapping of sections",
@@ -89,6 +97,10 @@ def _read_layer(path: Path, chain: list[Path], problems: list[Problem]) -> tuple
     if not isinstance(base_name, str):
         problems.append(Problem(file, line, "extends", "must be one file name", "write extends: base.yaml"))
         return data, smap
+    if len(chain) + 1 >= MAX_EXTENDS:
+        problems.append(Problem(file, line, "extends", f"extends chains more than {MAX_EXTENDS} files",
+                                "let fewer files inherit from each other"))
+        return None, smap
     base_path = path.parent / base_name
     here = chain + [path.resolve()]
     if base_path.resolve() in here:
@@ -99,6 +111,8 @@ def _read_layer(path: Path, chain: list[Path], problems: list[Problem]) -> tuple
     n_before = len(problems)
     base, base_map = _read_layer(base_path, here, problems)
     if base is None:
+        problems[n_before:] = _relocate(problems[n_before:], base_path, file, line, "extends",
+                                        f"base config '{base_name}'")
         if len(problems) == n_before or all(p.message != "file not found" for p in problems[n_before:]):
             return None, smap
         problems.append(Problem(file, line, "extends", f"base config '{base_name}' not found",
@@ -107,11 +121,27 @@ def _read_layer(path: Path, chain: list[Path], problems: list[Problem]) -> tuple
     return _merge(base, data, base_map, smap, ()), base_map
 
 
+def _relocate(found: list[Problem], path: Path, file: str | None, line: int | None, key: str,
+              what: str) -> list[Problem]:
+    """Problems with the file ``path`` as a whole (not found aside: callers name it) moved to the
+    line that names the file: ``/dev/zero: is not a regular file`` becomes
+    ``config.yaml:2: extends: base config '/dev/zero' is not a regular file``."""
+    shown = display_path(path)
+    return [Problem(file, line, key, f"{what} {p.message}", p.hint)
+            if p.file == shown and p.line is None and p.message != "file not found" else p
+            for p in found]
+
+
 def _merge(base: dict, over: dict, base_map: SourceMap, over_map: SourceMap, path: KeyPath) -> dict:
-    """Deep-merge ``over`` into ``base`` (mappings merge, anything else replaces)."""
+    """Deep-merge ``over`` into ``base`` (mappings merge, anything else replaces). A key written
+    differently but read the same (``'2027'`` over ``2027``) replaces the base's key."""
     out = dict(base)
     for key, value in over.items():
         sub = path + (key,)
+        written = _written_key(out, key)
+        if type(written) is not type(key) or written != key:
+            del out[written]
+            base_map.drop_under(path + (written,))
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value, base_map, over_map, sub)
         else:
@@ -140,7 +170,8 @@ def _include_constraints(raw: dict, smap: SourceMap, problems: list[Problem]) ->
         base_dir = Path(file).parent if file else Path.cwd()
         included, inc_map, found = load_yaml(base_dir / entry)
         if found:
-            problems.extend(Problem(p.file, p.line, p.key, p.message, p.hint) for p in found)
+            problems.extend(_relocate(found, base_dir / entry, file, line, f"constraints[{i}]",
+                                      f"constraint file '{entry}'"))
             if any(p.message == "file not found" for p in found):
                 problems.append(Problem(file, line, f"constraints[{i}]",
                                         f"constraint file '{entry}' not found", "check the file name and folder"))
@@ -188,14 +219,15 @@ def _apply_overrides(raw: dict, smap: SourceMap, overrides: Iterable[str], probl
                                     "write --set path.to.key=value, e.g. --set solver.time_limit_s=60"))
             continue
         key, value_text = text.split("=", 1)
-        parts: list[Any] = [int(p) if p.lstrip("-").isdigit() else p for p in key.strip().split(".")]
-        try:
-            value = yaml.safe_load(value_text)
-        except yaml.YAMLError:
-            value = value_text
+        parts: list[Any] = [int(p) if INDEX.fullmatch(p) else p for p in key.strip().split(".")]
+        value, found = parse_value(value_text, "--set")
+        if found:
+            problems.extend(Problem("--set", None, key, p.message, p.hint) for p in found)
+            continue
         node: Any = raw
-        for part in parts[:-1]:
+        for i, part in enumerate(parts[:-1]):
             if isinstance(node, dict):
+                parts[i] = part = _written_key(node, part)
                 node = node.setdefault(part, {})
             elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
                 node = node[part]
@@ -207,6 +239,7 @@ def _apply_overrides(raw: dict, smap: SourceMap, overrides: Iterable[str], probl
             if isinstance(node, list) and isinstance(parts[-1], int) and 0 <= parts[-1] < len(node):
                 node[parts[-1]] = value
             elif isinstance(node, dict):
+                parts[-1] = _written_key(node, parts[-1])
                 node[parts[-1]] = value
             else:
                 problems.append(Problem("--set", None, key, "cannot set this key", "check the key path"))
@@ -215,6 +248,13 @@ def _apply_overrides(raw: dict, smap: SourceMap, overrides: Iterable[str], probl
                 node[parts[-1]] = str(Path(value).resolve())
             smap.drop_under(tuple(parts))
             smap.where[tuple(parts)] = ("--set", None)
+
+
+def _written_key(mapping: dict, key: Any) -> Any:
+    """The key of ``mapping`` that reads as ``key`` (``--set targets.compute_h100e.2027=...`` sets
+    the file's ``'2027':``), or ``key`` itself: an override never adds a second key for one year."""
+    same = read_as(key)
+    return next((k for k in mapping if read_as(k) == same), key)
 
 
 # ---- pydantic errors -> problems ------------------------------------------------------------
@@ -228,8 +268,9 @@ def _pydantic_problems(exc: ValidationError, raw: dict, smap: SourceMap) -> list
         file, line = smap.locate(path)
         if len(errs) > 1 and all(_is_type_error(e["type"]) for e in errs):
             expected = " or ".join(dict.fromkeys(_expected(e) for e in errs))
-            problems.append(Problem(file, line, dotted(path), f"expected {expected} (got {errs[0].get('input')!r})",
-                                    "write a plain number, or one 'year: value' line per year"))
+            hint = "write a plain number, or one 'year: value' line per year" \
+                if any(e["type"].startswith("dict") for e in errs) else "write a plain value"
+            problems.append(Problem(file, line, dotted(path), f"expected {expected} (got {_got(errs[0])})", hint))
             continue
         for err in errs:
             message, hint = _explain(err, path, raw)
@@ -238,13 +279,17 @@ def _pydantic_problems(exc: ValidationError, raw: dict, smap: SourceMap) -> list
 
 
 def _is_type_error(kind: str) -> bool:
-    return kind.endswith(("_type", "_parsing")) or kind.startswith(("greater", "less"))
+    return kind.endswith(("_type", "_parsing")) or kind in BOUNDS or kind == "finite_number"
 
 
 def _expected(err: dict) -> str:
     kind = err["type"]
-    if kind.startswith(("float", "int", "greater", "less")):
-        return "a number" if not kind.startswith(("greater", "less")) else err["msg"].replace("Input should be ", "a number ")
+    if kind in BOUNDS:
+        return f"a number {_bound(err)}"
+    if kind == "finite_number":
+        return "a finite number"
+    if kind.startswith(("float", "int")):
+        return "a number"
     if kind.startswith("dict"):
         return "a mapping of year: value"
     if kind.startswith("list"):
@@ -292,13 +337,42 @@ def _explain(err: dict, path: KeyPath, raw: dict) -> tuple[str, str]:
         return f"unknown constraint kind '{found}'", did_you_mean(found, KINDS)
     if kind == "union_tag_not_found":
         return "constraint entry has no 'kind'", "add 'kind:' — one of " + ", ".join(KINDS)
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        return f"{msg} (got {err.get('input')!r})", "use a value in the allowed range"
+    if kind in BOUNDS:
+        hint = "use a value in the allowed range"
+        if kind.startswith("less"):
+            hint = "the limit is far beyond any real plan: check the number and its unit"
+        return f"must be {_bound(err)} (got {_got(err)})", hint
+    if kind == "finite_number":
+        return f"must be a finite number (got {_got(err)})", \
+            "write a plain number; inf and nan are not allowed: leave an optional limit out to have none"
     if kind.startswith(("int_", "float_", "bool_", "string_", "literal_", "dict_", "list_", "model_")):
-        return f"{msg} (got {err.get('input')!r})", _type_hint(kind)
+        return f"{msg} (got {_got(err)})", _type_hint(kind)
     if kind == "value_error":
         return msg.removeprefix("Value error, "), "see the message"
     return msg, ""
+
+
+def _bound(err: dict) -> str:
+    """``at most 1e12``, ``greater than 0``: the bound a number broke, readable."""
+    key, words = BOUNDS[err["type"]]
+    return f"{words} {_number(err.get('ctx', {}).get(key))}"
+
+
+def _number(value: Any) -> str:
+    """1e12 -> '1e12', 1e-07 -> '1e-7', 10.0 -> '10', 2147483647 -> '2,147,483,647', 0.01 -> '0.01'."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) < 10**7 or str(value).rstrip("0") != "1" else f"1e{len(str(value)) - 1}"
+    if value.is_integer() and abs(value) < 1e7:
+        return str(int(value))
+    return re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", f"{value:g}")
+
+
+def _got(err: dict) -> str:
+    """The value an error is about, shortened when long."""
+    text = repr(err.get("input"))
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _type_hint(kind: str) -> str:

@@ -3,24 +3,36 @@
 Every section has defaults except ``horizon`` and ``data``. Years are calendar years; money in
 USD, power in MW, compute in H100-equivalents (h100e). User constraints are a list of small
 entries, each with a ``kind`` (see :mod:`optimizer.config.constraints`).
+
+Every number must be finite (``inf`` and ``nan`` are refused: to set no limit, leave the key
+out) and inside the range its description gives. The upper bounds lie far above any real plan
+(MW ≤ 1e7, USD ≤ 1e15, h100e ≤ 1e12, GPUs ≤ 1e12, tCO2 ≤ 1e12 per year, ...): they catch typos
+such as ``1e308`` before the solver sees them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from optimizer.config.constraints import UserConstraint
+from optimizer.config.constraints import (GPUs, H100e, MW, PositiveH100e, PositiveUSD, Share, TonnesCO2,
+                                          UserConstraint)
 
-YearMap = dict[int, NonNegativeFloat]
+MAX_CARBON_PRICE_USD_PER_T = 1e5     # a hundred times the highest carbon prices discussed
+MAX_VOLL_USD_PER_MWH = 1e7           # a hundred times the usual value of lost load
+MAX_TIME_LIMIT_S = 1e7               # about 116 days
+MAX_THREADS = 1024
+MAX_SEED = 2**31 - 1                 # HiGHS random_seed range
+
+CarbonPrice = Annotated[float, Field(ge=0, le=MAX_CARBON_PRICE_USD_PER_T, allow_inf_nan=False)]
 
 
 class Section(BaseModel):
-    """Base of every config section: unknown keys are errors, values are frozen."""
+    """Base of every config section: unknown keys are errors, values are frozen, numbers finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Horizon(Section):
@@ -29,8 +41,8 @@ class Horizon(Section):
 
     first_year: int = Field(ge=2000, le=2100, description="first planning year")
     last_year: int = Field(ge=2000, le=2100, description="last planning year (inclusive)")
-    period_length_years: PositiveInt = Field(1, description="years per investment period")
-    discount_rate: float = Field(0.07, ge=0, lt=1, description="real discount rate per year, e.g. 0.07")
+    period_length_years: int = Field(1, gt=0, le=100, description="years per investment period (1 to 100)")
+    discount_rate: float = Field(0.07, ge=0, lt=1, description="real discount rate per year, e.g. 0.07 (0 to below 1)")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Horizon":
@@ -76,10 +88,13 @@ class Facility(Section):
     per kWh of IT energy (WUE), which with a site's ``water_mgd`` caps the IT load it can cool."""
 
     pue_from_temperature: bool = False
-    pue_rise_per_degree_c: NonNegativeFloat = Field(0.005, description="PUE added per °C above the reference")
-    pue_reference_c: float = Field(20.0, description="temperature up to which the site's PUE holds")
-    water_l_per_kwh: NonNegativeFloat = Field(
-        0.5, description="on-site cooling water per kWh of IT energy (WUE), litres; 0: dry cooling")
+    pue_rise_per_degree_c: float = Field(0.005, ge=0, le=1, description="PUE added per °C above the reference "
+                                                                        "(0 to 1)")
+    pue_reference_c: float = Field(20.0, ge=-80, le=70, description="temperature up to which the site's PUE "
+                                                                    "holds, °C (-80 to 70)")
+    water_l_per_kwh: float = Field(
+        0.5, ge=0, le=100, description="on-site cooling water per kWh of IT energy (WUE), litres; 0: dry cooling "
+                                       "(0 to 100)")
 
 
 class Objective(Section):
@@ -94,8 +109,9 @@ class ClusterTarget(Section):
     """At least ``min_h100e`` (or ``min_gpus``) at one single campus from ``year`` on."""
 
     year: int
-    min_h100e: PositiveFloat | None = None
-    min_gpus: PositiveInt | None = None
+    min_h100e: PositiveH100e | None = Field(None, description="h100e at the campus (above 0, at most 1e12)")
+    min_gpus: Annotated[int, Field(gt=0, le=10**12)] | None = Field(
+        None, description="GPUs at the campus (1 to 1e12)")
 
     @model_validator(mode="after")
     def _one_measure(self) -> "ClusterTarget":
@@ -105,55 +121,55 @@ class ClusterTarget(Section):
 
 
 class Targets(Section):
-    compute_h100e: YearMap = Field(default_factory=dict, description="year -> minimum h100e online")
+    compute_h100e: dict[int, H100e] = Field(default_factory=dict,
+                                            description="year -> minimum h100e online (0 to 1e12)")
     single_cluster: list[ClusterTarget] = Field(default_factory=list)
 
 
 class Budget(Section):
-    capex_usd_per_year: PositiveFloat | dict[int, PositiveFloat] | None = Field(
-        None, description="cash capex limit per year (one number for every year, or year -> USD)")
-    capex_usd_total: PositiveFloat | None = Field(None, description="cash capex limit over the horizon")
+    capex_usd_per_year: PositiveUSD | dict[int, PositiveUSD] | None = Field(
+        None, description="cash capex limit per year (one number for every year, or year -> USD; above 0, "
+                          "at most 1e15)")
+    capex_usd_total: PositiveUSD | None = Field(None, description="cash capex limit over the horizon (above 0, "
+                                                                  "at most 1e15)")
 
 
 class Grid(Section):
-    headroom_mw: dict[str, YearMap] = Field(
+    headroom_mw: dict[str, dict[int, MW]] = Field(
         default_factory=dict,
-        description="region -> year -> MW of new large-load headroom; overrides the regions table")
+        description="region -> year -> MW of new large-load headroom (0 to 1e7); overrides the regions table")
 
 
 class Supply(Section):
-    gpus_per_year: dict[str, YearMap] = Field(
+    gpus_per_year: dict[str, dict[int, GPUs]] = Field(
         default_factory=dict,
-        description="GPU product -> year -> GPUs deliverable that year; overrides the GPU catalog")
+        description="GPU product -> year -> GPUs deliverable that year (0 to 1e12); overrides the GPU catalog")
 
 
 class Policy(Section):
-    carbon_price_usd_per_t: NonNegativeFloat | YearMap = 0.0
-    carbon_cap_t: YearMap = Field(default_factory=dict, description="year -> tCO2 cap on all sites")
-    min_clean_share: float | dict[int, float] | None = Field(
+    carbon_price_usd_per_t: CarbonPrice | dict[int, CarbonPrice] = Field(
+        0.0, description="USD per tCO2 (one number, or year -> USD; 0 to 1e5)")
+    carbon_cap_t: dict[int, TonnesCO2] = Field(default_factory=dict,
+                                               description="year -> tCO2 cap on all sites (0 to 1e12)")
+    min_clean_share: Share | dict[int, Share] | None = Field(
         None, description="minimum share of facility energy from clean sources (0 to 1)")
-
-    @model_validator(mode="after")
-    def _shares(self) -> "Policy":
-        values = self.min_clean_share
-        values = values.values() if isinstance(values, dict) else [values] if values is not None else []
-        if any(not 0 <= v <= 1 for v in values):
-            raise ValueError("min_clean_share must be between 0 and 1")
-        return self
 
 
 class Reliability(Section):
-    reserve_margin: NonNegativeFloat = Field(0.10, description="firm capacity above peak facility load, e.g. 0.1")
+    reserve_margin: float = Field(0.10, ge=0, le=10, description="firm capacity above peak facility load, "
+                                                                 "e.g. 0.1 (0 to 10)")
     n_minus_1: bool = Field(False, description="on-site firm capacity must survive the loss of the largest unit")
-    value_of_lost_load_usd_per_mwh: PositiveFloat | None = Field(
-        None, description="allow unserved load at this penalty; omitted means load must always be served")
+    value_of_lost_load_usd_per_mwh: float | None = Field(
+        None, gt=0, le=MAX_VOLL_USD_PER_MWH,
+        description="allow unserved load at this penalty (above 0, at most 1e7); omitted means load must always "
+                    "be served")
 
 
 class Solver(Section):
-    time_limit_s: PositiveFloat = 600.0
-    mip_gap: float = Field(0.01, ge=0, le=1)
-    threads: PositiveInt | None = None
-    seed: int = 0
+    time_limit_s: float = Field(600.0, gt=0, le=MAX_TIME_LIMIT_S, description="seconds (above 0, at most 1e7)")
+    mip_gap: float = Field(0.01, ge=0, le=1, description="relative MIP gap at which HiGHS stops (0 to 1)")
+    threads: int = Field(1, ge=1, le=MAX_THREADS, description="HiGHS threads (1 to 1024); pinned to 1 by default so that a config takes the same path, and gives the same plan, on any machine")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="HiGHS random seed (0 to 2,147,483,647)")
     presolve: bool = True
     integer_gpus: bool = Field(True, description="GPU units as integers (False: a faster LP relaxation)")
     integer_power_units: bool = Field(True, description="lumpy techs in whole units")

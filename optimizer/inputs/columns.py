@@ -1,15 +1,32 @@
 """The columns of every data table: name, type, unit, default and meaning, in one place.
 
-A column without a default is required. ``minimum``/``maximum`` bound numeric cells.
+A column without a default is required. ``minimum``/``maximum`` bound numeric cells: every
+numeric column has both, the maxima far above any real value (MW at most 1e7, USD at most 1e15,
+years of life at most 200, ...) so that a typo such as ``1e308`` is caught here.
+
+Numbers in cells must be finite: ``inf``, ``-inf``, ``nan`` and numbers too large for a float
+(``1e400``) are refused. Where "no limit" makes sense the column says so, and an empty cell
+means it (``blank_means`` / ``default`` = :data:`INF`); an explicit ``inf`` is refused even
+there, so that every table spells "no limit" the same way.
+
 ``docs/data.md`` is written from these declarations.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 INF = float("inf")
+MAX_MW = 1e7          # 10 TW: more than the world's installed generating capacity
+MAX_USD = 1e15        # a quadrillion US dollars
+MAX_USD_PER_KW = 1e6  # a thousand times the dearest plant
+MAX_USD_PER_MWH = 1e5
+MAX_YEARS = 100       # lead times and queues
+MAX_LIFE_YEARS = 200
+LAST_YEAR = 9999      # calendar years
+MAX_CO2_KG_PER_MWH = 3000
 
 
 @dataclass(frozen=True)
@@ -34,14 +51,17 @@ def col(name, kind, description, default=None, minimum=None, maximum=None, blank
 REGIONS = [
     col("region_id", "str", "short id used by sites and configs (e.g. ERCOT)"),
     col("name", "str", "display name", default=""),
-    col("grid_price_usd_per_mwh", "float", "all-in industrial energy price", minimum=0),
-    col("grid_co2_kg_per_mwh", "float", "average emission rate of grid energy", minimum=0),
+    col("grid_price_usd_per_mwh", "float", "all-in industrial energy price", minimum=0, maximum=MAX_USD_PER_MWH),
+    col("grid_co2_kg_per_mwh", "float", "average emission rate of grid energy", minimum=0,
+        maximum=MAX_CO2_KG_PER_MWH),
     col("grid_clean_share", "float", "share of grid energy from clean sources", default=0.0, minimum=0, maximum=1),
     col("grid_firm_fraction", "float", "share of contracted grid MW counted as firm", default=1.0, minimum=0, maximum=1),
     col("headroom_mw", "float", "new large-load headroom in the first year (blank: unlimited)",
-        minimum=0, blank_means=INF),
-    col("headroom_growth_mw_per_year", "float", "added headroom each later year", default=0.0, minimum=0),
-    col("queue_years", "float", "typical years from request to energisation (informative)", default=0.0, minimum=0),
+        minimum=0, maximum=MAX_MW, blank_means=INF),
+    col("headroom_growth_mw_per_year", "float", "added headroom each later year", default=0.0, minimum=0,
+        maximum=MAX_MW),
+    col("queue_years", "float", "typical years from request to energisation (informative)", default=0.0,
+        minimum=0, maximum=MAX_YEARS),
 ]
 
 SITES = [
@@ -51,21 +71,29 @@ SITES = [
         blank_means=""),
     col("lat", "float", "latitude, degrees north", minimum=-90, maximum=90),
     col("lon", "float", "longitude, degrees east", minimum=-180, maximum=180),
-    col("max_it_mw", "float", "largest IT load the campus can hold", minimum=0),
-    col("lead_time_years", "int", "years from the build decision until the campus can open", default=1, minimum=0),
-    col("site_capex_usd", "float", "fixed cost of the campus: land, substation, roads", default=0.0, minimum=0),
-    col("shell_capex_usd_per_kw", "float", "data hall shell, cooling and electrical per kW of IT", minimum=0),
-    col("lifetime_years", "int", "economic life of campus and halls", default=30, minimum=1),
+    col("max_it_mw", "float", "largest IT load the campus can hold", minimum=0, maximum=MAX_MW),
+    col("lead_time_years", "int", "years from the build decision until the campus can open", default=1,
+        minimum=0, maximum=MAX_YEARS),
+    col("site_capex_usd", "float", "fixed cost of the campus: land, substation, roads", default=0.0,
+        minimum=0, maximum=MAX_USD),
+    col("shell_capex_usd_per_kw", "float", "data hall shell, cooling and electrical per kW of IT", minimum=0,
+        maximum=MAX_USD_PER_KW),
+    col("lifetime_years", "int", "economic life of campus and halls", default=30, minimum=1,
+        maximum=MAX_LIFE_YEARS),
     col("pue", "float", "facility load / IT load", default=1.2, minimum=1, maximum=3),
-    col("grid_existing_mw", "float", "interconnection already in place", default=0.0, minimum=0),
-    col("grid_upgrade_max_mw", "float", "largest interconnection upgrade possible", default=0.0, minimum=0),
-    col("grid_upgrade_usd_per_kw", "float", "cost of interconnection upgrades", default=0.0, minimum=0),
-    col("grid_queue_year", "int", "first year an upgrade can be energised", default=0, minimum=0),
-    col("gas_permit_mw", "float", "on-site gas-fired MW that may be permitted", default=0.0, minimum=0),
-    col("solar_land_mw", "float", "solar PV MW the land allows", default=0.0, minimum=0),
-    col("wind_land_mw", "float", "wind MW the land allows", default=0.0, minimum=0),
+    col("grid_existing_mw", "float", "interconnection already in place", default=0.0, minimum=0, maximum=MAX_MW),
+    col("grid_upgrade_max_mw", "float", "largest interconnection upgrade possible", default=0.0, minimum=0,
+        maximum=MAX_MW),
+    col("grid_upgrade_usd_per_kw", "float", "cost of interconnection upgrades", default=0.0, minimum=0,
+        maximum=MAX_USD_PER_KW),
+    col("grid_queue_year", "int", "first year an upgrade can be energised", default=0, minimum=0,
+        maximum=LAST_YEAR),
+    col("gas_permit_mw", "float", "on-site gas-fired MW that may be permitted", default=0.0, minimum=0,
+        maximum=MAX_MW),
+    col("solar_land_mw", "float", "solar PV MW the land allows", default=0.0, minimum=0, maximum=MAX_MW),
+    col("wind_land_mw", "float", "wind MW the land allows", default=0.0, minimum=0, maximum=MAX_MW),
     col("water_mgd", "float", "water available for cooling, million US gallons per day (blank: no limit)",
-        default=INF, minimum=0),
+        default=INF, minimum=0, maximum=1e5),
     col("profile_zone", "str", "zone id in the profile table (default: the site id)", default=""),
 ]
 
@@ -76,45 +104,51 @@ TECHS = [
     col("name", "str", "display name", default=""),
     col("kind", "str", "thermal, solar, wind, storage or ppa"),
     col("fuel", "str", "gas, uranium or none", default="none"),
-    col("capex_usd_per_kw", "float", "overnight capital cost per kW", minimum=0),
-    col("fom_usd_per_kw_year", "float", "fixed O&M per kW-year", minimum=0),
-    col("vom_usd_per_mwh", "float", "variable O&M (for ppa: the energy price)", minimum=0),
-    col("heat_rate_btu_per_kwh", "float", "fuel use per kWh generated (0 if none)", default=0.0, minimum=0),
-    col("fuel_price_usd_per_mmbtu", "float", "delivered fuel price", default=0.0, minimum=0),
-    col("co2_kg_per_mmbtu", "float", "CO2 per MMBtu of fuel burned", default=0.0, minimum=0),
-    col("lead_time_years", "int", "years from order to first power", minimum=0),
-    col("lifetime_years", "int", "economic life", minimum=1),
-    col("unit_mw", "float", "size of one unit; 0 means any MW", default=0.0, minimum=0),
+    col("capex_usd_per_kw", "float", "overnight capital cost per kW", minimum=0, maximum=MAX_USD_PER_KW),
+    col("fom_usd_per_kw_year", "float", "fixed O&M per kW-year", minimum=0, maximum=MAX_USD_PER_KW),
+    col("vom_usd_per_mwh", "float", "variable O&M (for ppa: the energy price)", minimum=0,
+        maximum=MAX_USD_PER_MWH),
+    col("heat_rate_btu_per_kwh", "float", "fuel use per kWh generated (0 if none)", default=0.0, minimum=0,
+        maximum=1e5),
+    col("fuel_price_usd_per_mmbtu", "float", "delivered fuel price", default=0.0, minimum=0, maximum=1e4),
+    col("co2_kg_per_mmbtu", "float", "CO2 per MMBtu of fuel burned", default=0.0, minimum=0, maximum=1000),
+    col("lead_time_years", "int", "years from order to first power", minimum=0, maximum=MAX_YEARS),
+    col("lifetime_years", "int", "economic life", minimum=1, maximum=MAX_LIFE_YEARS),
+    col("unit_mw", "float", "size of one unit; 0 means any MW", default=0.0, minimum=0, maximum=MAX_MW),
     col("availability", "float", "share of capacity available for dispatch", default=1.0, minimum=0, maximum=1),
     col("firm_credit", "float", "share of capacity counted as firm for reliability", minimum=0, maximum=1),
-    col("storage_hours", "float", "hours at full power (storage only)", default=0.0, minimum=0),
+    col("storage_hours", "float", "hours at full power (storage only)", default=0.0, minimum=0, maximum=1e4),
     col("round_trip_efficiency", "float", "storage round-trip efficiency", default=1.0, minimum=0.01, maximum=1),
     col("clean", "bool", "counts toward the clean-energy share", default=False),
-    col("first_year", "int", "first year the tech can come online", default=0, minimum=0),
-    col("max_mw_per_site", "float", "largest MW at one site (blank: no limit)", default=INF, minimum=0),
+    col("first_year", "int", "first year the tech can come online", default=0, minimum=0,
+        maximum=LAST_YEAR),
+    col("max_mw_per_site", "float", "largest MW at one site (blank: no limit)", default=INF, minimum=0,
+        maximum=MAX_MW),
 ]
 
 GPUS = [
     col("gpu_id", "str", "short id used in configs"),
     col("name", "str", "display name", default=""),
     col("unit_name", "str", "what is bought: server or rack", default="server"),
-    col("gpus_per_unit", "int", "GPUs in one unit", minimum=1),
-    col("it_kw_per_unit", "float", "IT power of one unit at full load", minimum=0),
+    col("gpus_per_unit", "int", "GPUs in one unit", minimum=1, maximum=1e6),
+    col("it_kw_per_unit", "float", "IT power of one unit at full load", minimum=0, maximum=1e6),
     col("bf16_dense_tflops_per_gpu", "float", "dense BF16 TFLOPS of one GPU (informative)",
-        default=float("nan"), minimum=0),
-    col("h100e_per_gpu", "float", "dense BF16 throughput relative to an H100 SXM", minimum=0),
-    col("price_usd_per_unit", "float", "purchase price of one unit, installed", minimum=0),
-    col("first_year", "int", "first year the product can be deployed", minimum=0),
-    col("last_year", "int", "last year the product can be bought (blank: no end)", default=9999, minimum=0),
-    col("lifetime_years", "int", "years a unit stays in service", minimum=1),
-    col("supply_gpus_per_year", "float", "GPUs obtainable per year (blank: unlimited)", minimum=0, blank_means=INF),
+        default=float("nan"), minimum=0, maximum=1e7),
+    col("h100e_per_gpu", "float", "dense BF16 throughput relative to an H100 SXM", minimum=0, maximum=1e4),
+    col("price_usd_per_unit", "float", "purchase price of one unit, installed", minimum=0, maximum=1e12),
+    col("first_year", "int", "first year the product can be deployed", minimum=0, maximum=LAST_YEAR),
+    col("last_year", "int", "last year the product can be bought (blank: no end)", default=LAST_YEAR,
+        minimum=0, maximum=LAST_YEAR),
+    col("lifetime_years", "int", "years a unit stays in service", minimum=1, maximum=MAX_LIFE_YEARS),
+    col("supply_gpus_per_year", "float", "GPUs obtainable per year (blank: unlimited)", minimum=0,
+        maximum=1e12, blank_means=INF),
 ]
 
 PROFILES = [
     col("zone", "str", "resource zone (a site's profile_zone)"),
     col("day", "str", "representative day id"),
     col("hour", "int", "hour of the day, 0 to 23", minimum=0, maximum=23),
-    col("weight_days", "float", "days of the year this day stands for", minimum=0),
+    col("weight_days", "float", "days of the year this day stands for", minimum=0, maximum=366),
     col("solar_cf", "float", "solar PV output per MW installed", default=0.0, minimum=0, maximum=1),
     col("wind_cf", "float", "wind output per MW installed", default=0.0, minimum=0, maximum=1),
 ]
@@ -131,8 +165,10 @@ PROFILES_HOURLY = [
 GRID_HOURLY = [
     col("timestamp", "str", "start of the hour with a UTC offset, e.g. 2023-01-01T00:00:00Z"),
     col("region_id", "str", "grid region"),
-    col("price_usd_per_mwh", "float", "price of grid energy in that hour (may be negative)"),
-    col("co2_kg_per_mwh", "float", "emission rate of grid energy in that hour", minimum=0),
+    col("price_usd_per_mwh", "float", "price of grid energy in that hour (may be negative)",
+        minimum=-MAX_USD_PER_MWH, maximum=MAX_USD_PER_MWH),
+    col("co2_kg_per_mwh", "float", "emission rate of grid energy in that hour", minimum=0,
+        maximum=MAX_CO2_KG_PER_MWH),
 ]
 
 TABLES = {"regions": REGIONS, "sites": SITES, "techs": TECHS, "gpus": GPUS, "profiles": PROFILES,
@@ -151,6 +187,9 @@ def data_reference() -> str:
     lines = ["# Data tables", "",
              "Written by `python -m optimizer.inputs.columns` from `optimizer/inputs/columns.py`; a test checks",
              "that it is current. A column with a default may be left out; an empty cell takes the default.",
+             "Numbers must be finite: `inf`, `nan` and `1e400` are refused; where a column allows \"no limit\",",
+             "an empty cell says so. Each number must lie in its range; the upper ends lie far above any real",
+             "value and catch typos such as `1e308`.",
              "The shipped tables and the source of every figure: `data/` and `data/SOURCES.md`.", ""]
     for table, columns in TABLES.items():
         lines += [f"## {TITLES[table]}", "", "| column | type | meaning | default | range |", "|---|---|---|---|---|"]
@@ -176,8 +215,13 @@ def _shown(value) -> str:
             return "none"
         if value == INF:
             return "no limit"
-        return f"{value:g}"
+        return number_text(value)
     return str(value)
+
+
+def number_text(value: float) -> str:
+    """A bound as people write it: 1 -> '1', 0.01 -> '0.01', 1e7 -> '1e7', -1e5 -> '-1e5'."""
+    return re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", f"{value:g}")
 
 
 if __name__ == "__main__":

@@ -125,9 +125,11 @@ def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], l
         path = Path(data[name])
         frame, found = read_table(name, path)
         for p in found:
-            if p.message == "data file not found":
+            if p.line is None and p.file == display_path(path):   # the file as a whole: name the config line
                 file, line = smap.locate(("data", name))
-                p = Problem(file, line, f"data.{name}", f"data file not found: {display_path(path)}", p.hint)
+                text = f"data file not found: {display_path(path)}" if p.message == "data file not found" \
+                    else f"data file {display_path(path)}: {p.message}"
+                p = Problem(file, line, f"data.{name}", text, p.hint)
             problems.append(p)
         if frame is not None:
             frames[name] = frame.set_index(ID_COLUMNS[name], drop=False) if name in ID_COLUMNS else frame

@@ -21,6 +21,9 @@ def read_region_shapes(path: Path, regions: pd.Index | None):
     if not path.exists():
         return None, [Problem(shown, None, "data.region_shapes", "data file not found",
                               "check the path under 'data:'; it is relative to the config file")]
+    if not path.is_file():   # a folder, a device such as /dev/zero or a pipe: never read
+        return None, [Problem(shown, None, "data.region_shapes", "is not a regular file",
+                              "point data.region_shapes at a GeoJSON or GeoPackage file")]
     try:
         shapes = gpd.read_file(path)
     except Exception as exc:  # any parser failure is a user-file problem

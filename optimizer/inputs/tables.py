@@ -4,21 +4,55 @@ Each table is checked against its column declarations (:mod:`optimizer.inputs.co
 file exists and parses, required columns are there, cells are numbers where numbers are needed
 and inside their bounds, ids are unique. Problems name the file, the row (the line in a CSV) and
 the column. Sites may be a CSV with ``lat``/``lon`` or a GeoJSON / GeoPackage read by geopandas.
+
+Hostile files are refused with a problem, not a traceback or a hang: a folder or a device such
+as ``/dev/zero``, a CSV holding more than :data:`MAX_TABLE_BYTES` of text (counted after
+decompression, so a small ``.gz`` cannot expand without bound), and numbers that are not finite
+(``inf``, ``nan``, ``1e400``: an empty cell is how a table says "no limit").
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import io
+import lzma
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from optimizer.errors import Problem, did_you_mean, display_path
-from optimizer.inputs.columns import ID_COLUMNS, TABLES, TECH_KINDS, Column
+from optimizer.inputs.columns import ID_COLUMNS, INF, TABLES, TECH_KINDS, Column, number_text
 
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
 TRUE_WORDS = {"true", "yes", "1", "y", "t"}
 FALSE_WORDS = {"false", "no", "0", "n", "f", ""}
+MAX_TABLE_BYTES = 500_000_000   # CSV text after decompression: hourly profiles of about 1,200 zones
+OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}   # read here, under the byte limit
+PANDAS_ONLY = (".zip", ".zst", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")   # left to pandas
+
+
+class TableTooLarge(Exception):
+    """A table's text went past :data:`MAX_TABLE_BYTES`."""
+
+
+class _Capped(io.RawIOBase):
+    """A binary stream that raises :class:`TableTooLarge` instead of delivering more than ``limit`` bytes."""
+
+    def __init__(self, raw, limit: int):
+        super().__init__()
+        self.raw, self.left = raw, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer) or 0
+        self.left -= n
+        if self.left < 0:
+            raise TableTooLarge
+        return n
 
 
 def read_table(table: str, path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -48,18 +82,42 @@ def read_table(table: str, path: Path) -> tuple[pd.DataFrame | None, list[Proble
 
 
 def _read_file(path: Path, shown: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The table as text cells (empty where nothing is written), or a problem saying why not."""
     if not path.exists():
         return None, [Problem(shown, None, "", "data file not found",
                               "check the path under 'data:'; it is relative to the config file")]
+    if not path.is_file():
+        what = "is a folder, not a table" if path.is_dir() else "is not a regular file (it is a device, pipe or socket)"
+        return None, [Problem(shown, None, "", what,
+                              "point 'data:' at a CSV file (or GeoJSON / GeoPackage for sites)")]
     try:
         if path.suffix.lower() in GEO_SUFFIXES:
             return _read_geo(path), []
         if path.suffix.lower() == ".parquet":
-            return pd.read_parquet(path), []
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True), []
+            return _as_text(pd.read_parquet(path)), []
+        return _read_csv(path), []
+    except TableTooLarge:
+        return None, [Problem(shown, None, "", f"holds more than {MAX_TABLE_BYTES:,} bytes of text",
+                              "check that the path names the right file; split very large tables")]
     except Exception as exc:  # any parser failure is a user-file problem
         return None, [Problem(shown, None, "", f"cannot read the table: {exc}",
                               "save it as a comma-separated file with one header line")]
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV (plain, .gz, .bz2 or .xz) as text cells, read through a byte limit."""
+    options = {"dtype": str, "keep_default_na": False, "skipinitialspace": True}
+    name = path.name.lower()
+    if name.endswith(PANDAS_ONLY):
+        return pd.read_csv(path, **options)
+    opener = OPENERS.get(path.suffix.lower(), open)
+    with opener(path, "rb") as raw:
+        return pd.read_csv(io.BufferedReader(_Capped(raw, MAX_TABLE_BYTES)), encoding="utf-8", **options)
+
+
+def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Typed cells (parquet, geopandas) as text, missing values as empty cells."""
+    return frame.astype(object).where(frame.notna(), "").astype(str)
 
 
 def _read_geo(path: Path) -> pd.DataFrame:
@@ -69,7 +127,7 @@ def _read_geo(path: Path) -> pd.DataFrame:
     points = frame.geometry.representative_point()
     out = pd.DataFrame(frame.drop(columns="geometry"))
     out["lat"], out["lon"] = points.y, points.x
-    return out.astype(object).where(out.notna(), "").astype(str)
+    return _as_text(out)
 
 
 def _check_columns(table: str, frame: pd.DataFrame, shown: str) -> list[Problem]:
@@ -101,7 +159,7 @@ def _typed(columns: list[Column], frame: pd.DataFrame, shown: str, first: int) -
 
 def _convert_column(column: Column, text: pd.Series) -> tuple[list, list[tuple[int, str]]]:
     """A column's cells as its type (vectorised); (values, [(row position, error)])."""
-    blank = ((text == "") | (text.str.lower() == "nan")).to_numpy()
+    blank = (text == "").to_numpy()
     fill = column.default if column.default is not None else column.blank_means
     errors = [(i, "empty cell in a required column") for i in blank.nonzero()[0]] if fill is None else []
     cells = text.to_numpy()
@@ -113,21 +171,30 @@ def _convert_column(column: Column, text: pd.Series) -> tuple[list, list[tuple[i
             errors.append((i, f"'{cells[i]}' is not true/false"))
         return [fill if b else (v in TRUE_WORDS) for v, b in zip(low, blank)], errors
     number = pd.to_numeric(text.where(~blank), errors="coerce").to_numpy(dtype=float)
-    valid = ~blank & ~np.isnan(number)
-    checks = [(~blank & np.isnan(number), "'{}' is not a number")]
+    nan_text = text.str.fullmatch(r"[+-]?nan", case=False).to_numpy(dtype=bool)
+    unreadable = ~blank & np.isnan(number) & ~nan_text
+    valid = ~blank & np.isfinite(number)
+    checks = [(unreadable, "'{}' is not a number"), (~blank & ~unreadable & ~valid, _not_finite(column))]
     if column.kind == "int":
         checks.append((valid & (np.mod(np.where(valid, number, 0), 1) != 0), "'{}' is not a whole number"))
     if column.minimum is not None:
-        checks.append((valid & (number < column.minimum), "{} is below the minimum " + f"{column.minimum:g}"))
+        checks.append((valid & (number < column.minimum), "{} is below the minimum " + number_text(column.minimum)))
     if column.maximum is not None:
-        checks.append((valid & (number > column.maximum), "{} is above the maximum " + f"{column.maximum:g}"))
+        checks.append((valid & (number > column.maximum), "{} is above the maximum " + number_text(column.maximum)))
     for mask, message in checks:
         errors += [(i, message.format(cells[i])) for i in mask.nonzero()[0]]
     if column.kind == "int":
-        values = [fill if b else (int(v) if v == v else None) for v, b in zip(number, blank)]
+        values = [fill if b else (int(v) if ok else None) for v, b, ok in zip(number, blank, valid)]
     else:
         values = np.where(blank, np.nan if fill is None else fill, number).tolist()
     return values, sorted(errors)
+
+
+def _not_finite(column: Column) -> str:
+    """The message for inf, nan or 1e400 in a numeric column ('{}' is the cell)."""
+    if INF in (column.default, column.blank_means):
+        return "'{}' is not a finite number: leave the cell empty for no limit"
+    return "'{}' is not a finite number"
 
 
 def _duplicates(frame: pd.DataFrame, id_col: str, shown: str, first: int) -> list[Problem]:

@@ -136,3 +136,18 @@ def test_report_of_an_incomplete_folder_says_so(tmp_path, monkeypatch, capsys):
         assert "this run did not finish" in problem_text(info.value)
     assert run_cli(monkeypatch, "report", tmp_path / "run") == 2
     assert "this run did not finish" in capsys.readouterr().err
+
+
+def test_two_processes_racing_for_one_out(grid_case, tmp_path):
+    """Two real runs started together with the same --out: one writes it, the other exits 2."""
+    siting = str(Path(sys.executable).parent / "siting")
+    out = tmp_path / "shared"
+    procs = [subprocess.Popen([siting, "run", str(grid_case), "--out", str(out), "--quiet"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(timeout=300), p.stdout.read(), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 2], results
+    loser = next(err for code, _, err in results if code == 2)
+    assert ("another run is writing" in loser or "exists and is not empty" in loser) and "Traceback" not in loser
+    assert json.loads((out / "summary.json").read_text())["status"] == "optimal"
+    assert sorted(p.name for p in tmp_path.glob("shared*")) == ["shared"]

@@ -59,7 +59,8 @@ def write_case(folder: Path, config: dict, sites=(SITE,), regions=(REGION,), tec
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows, template in (("sites", sites, SITE), ("regions", regions, REGION), ("techs", techs, GAS),
                                  ("gpus", gpus, GPU)):
-        pd.DataFrame(list(rows), columns=list(template)).to_csv(folder / f"{name}.csv", index=False)
+        columns = list(dict.fromkeys([*template, *(key for r in rows for key in r)]))   # template + extra columns
+        pd.DataFrame(list(rows), columns=columns).to_csv(folder / f"{name}.csv", index=False)
     (profiles if profiles is not None else flat_profiles()).to_csv(folder / "profiles.csv", index=False)
     if grid_profiles is not None:
         grid_profiles.to_csv(folder / "grid_profiles.csv", index=False)

@@ -95,6 +95,11 @@ class Facility(Section):
     water_l_per_kwh: float = Field(
         0.5, ge=0, le=100, description="on-site cooling water per kWh of IT energy (WUE), litres; 0: dry cooling "
                                        "(0 to 100)")
+    fixed_load_mw: dict[str, MW | dict[int, MW]] = Field(
+        default_factory=dict,
+        description="site -> facility MW that is not GPUs (existing halls, contracted inference, offices), one "
+                    "number or year -> MW (held until the next year given); overrides the sites table's "
+                    "fixed_load_mw; counted in the years the campus is open")
 
 
 class Objective(Section):
@@ -156,8 +161,9 @@ class Policy(Section):
 
 
 class Reliability(Section):
-    reserve_margin: float = Field(0.10, ge=0, le=10, description="firm capacity above peak facility load, "
-                                                                 "e.g. 0.1 (0 to 10)")
+    reserve_margin: float | None = Field(0.10, ge=0, le=10, description="firm capacity above peak facility load, "
+                                                                        "e.g. 0.1 (0 to 10); null switches the "
+                                                                        "firm-capacity rule off")
     n_minus_1: bool = Field(False, description="on-site firm capacity must survive the loss of the largest unit")
     value_of_lost_load_usd_per_mwh: float | None = Field(
         None, gt=0, le=MAX_VOLL_USD_PER_MWH,

@@ -89,6 +89,17 @@ def _permit(ix, s, y):
     return Limit("permits", f"gas permit at {site_name(ix, s)} in {y}", "MW", 1.0, ix.S[s]["gas_permit_mw"], True)
 
 
+def _equipment(ix, k, y):
+    name = ix.K[k].get("name") or k
+    return Limit("supply", f"{name} equipment supply in {y}", "MW", 1.0,
+                 ix.K[k]["supply_mw_per_year"] * ix.period_years, True)
+
+
+def _contract_term(ix, s, y):
+    years = ix.R[ix.region_of[s]]["contract_min_years"]
+    return Limit("grid", f"{years}-year grid contract term at {site_name(ix, s)} in {y}", "MW", 1.0, None, False)
+
+
 def _land(ix, s, kind, y):
     return Limit("permits", f"{kind} land at {site_name(ix, s)} in {y}", "MW", 1.0, ix.S[s][f"{kind}_land_mw"], True)
 
@@ -114,7 +125,8 @@ RULES = {
     "compute_target_lower": _target, "compute_supply_upper": _supply, "compute_cluster_lower": _cluster,
     "compute_water_upper": _water, "sites_shell_upper": _campus, "grid_headroom_upper": _headroom,
     "grid_connection_upper": _connection, "grid_upgrade_total_upper": _upgrade,
-    "power_gas_permit_upper": _permit, "power_land_upper": _land, "budget_capex_upper": _budget,
+    "power_gas_permit_upper": _permit, "power_supply_upper": _equipment,
+    "grid_contract_term_lower": _contract_term, "power_land_upper": _land, "budget_capex_upper": _budget,
     "budget_total_upper": _budget_total, "emissions_cap_upper": _carbon, "emissions_clean_share_lower": _clean,
 }
 # Not listed: definitions, dispatch and reliability rows. Their duals are often degenerate (a
@@ -168,6 +180,10 @@ ROW_TEXT = {
     "dispatch_soc_day_lower": "{k} stored energy above zero on day {d} at {site} in {y}",
     "grid_open_upper": "grid use only at an open campus: {site} in {y}",
     "grid_import_upper": "grid energy within the contract at {site} in {y}, slice {h}",
+    "grid_contract_new_lower": "a rise of the grid contract at {site} in {y} is a new contract",
+    "grid_take_or_pay_lower": "take-or-pay energy of the grid contract at {site} in {y}",
+    "grid_substation_once_upper": "one new substation at {site}",
+    "grid_substation_upgrade_upper": "a grid upgrade at {site} in {y} needs its substation",
     "reliability_firm_lower": "firm capacity with the reserve margin at {site} in {y}",
     "reliability_n1_lower": "N+1 on {k} at {site} in {y}",
     "reliability_n1_link": "{k} in service counts for N+1 at {site} in {y}",
@@ -185,7 +201,9 @@ INDEX_FIELDS = {
     "dispatch_soc_balance": ("s", "k", "y", "h"), "dispatch_soc_day_balance": ("s", "k", "y", "d"),
     "dispatch_soc_max_def": ("s", "k", "y", "h"), "dispatch_soc_min_def": ("s", "k", "y", "h"),
     "dispatch_soc_day_upper": ("s", "k", "y", "d"), "dispatch_soc_day_lower": ("s", "k", "y", "d"),
-    "grid_open_upper": ("s", "y"), "grid_import_upper": ("s", "y", "h"),
+    "grid_open_upper": ("s", "y"), "grid_import_upper": ("s", "y", "h"), "grid_contract_new_lower": ("s", "y"),
+    "grid_take_or_pay_lower": ("s", "y"), "grid_substation_once_upper": ("s",),
+    "grid_substation_upgrade_upper": ("s", "y"),
     "reliability_firm_lower": ("s", "y"), "reliability_n1_lower": ("s", "k", "y"),
     "reliability_n1_link": ("s", "k", "y"), "costs_capex_def": ("c", "y"), "costs_annual_def": ("c", "y"),
     "emissions_def": ("y",), "emissions_clean_def": ("y",), "objective_compute_floor": (),

@@ -62,6 +62,14 @@ REGIONS = [
         maximum=MAX_MW),
     col("queue_years", "float", "typical years from request to energisation (informative)", default=0.0,
         minimum=0, maximum=MAX_YEARS),
+    col("demand_charge_usd_per_kw_month", "float", "demand (capacity) charge on contracted grid MW, every month",
+        default=0.0, minimum=0, maximum=1e4),
+    col("take_or_pay_share", "float", "share of contracted MW × hours billed as energy whether taken or not",
+        default=0.0, minimum=0, maximum=1),
+    col("contract_min_years", "int", "years a rise of contracted grid MW must be held (0: contracts may fall at once)",
+        default=0, minimum=0, maximum=MAX_YEARS),
+    col("line_usd_per_mw_km", "float", "cost of the line from a campus to the grid, per MW of upgrade and km "
+        "(times the site's line_distance_km)", default=0.0, minimum=0, maximum=MAX_USD_PER_KW),
 ]
 
 SITES = [
@@ -88,6 +96,12 @@ SITES = [
         maximum=MAX_USD_PER_KW),
     col("grid_queue_year", "int", "first year an upgrade can be energised", default=0, minimum=0,
         maximum=LAST_YEAR),
+    col("line_distance_km", "float", "distance to the substation or transmission line an upgrade connects to",
+        default=0.0, minimum=0, maximum=1e4),
+    col("substation_usd", "float", "fixed cost of the campus's new substation, paid with its first upgrade",
+        default=0.0, minimum=0, maximum=MAX_USD),
+    col("fixed_load_mw", "float", "facility load that is not GPUs (existing halls, offices), flat, in every year "
+        "the campus is open", default=0.0, minimum=0, maximum=MAX_MW),
     col("gas_permit_mw", "float", "on-site gas-fired MW that may be permitted", default=0.0, minimum=0,
         maximum=MAX_MW),
     col("solar_land_mw", "float", "solar PV MW the land allows", default=0.0, minimum=0, maximum=MAX_MW),
@@ -124,6 +138,8 @@ TECHS = [
         maximum=LAST_YEAR),
     col("max_mw_per_site", "float", "largest MW at one site (blank: no limit)", default=INF, minimum=0,
         maximum=MAX_MW),
+    col("supply_mw_per_year", "float", "MW this buyer can get online per year, all sites together: the "
+        "equipment supply chain (blank: no limit)", default=INF, minimum=0, maximum=MAX_MW),
 ]
 
 GPUS = [

@@ -47,6 +47,7 @@ class Inputs:
     carbon_cap_t: dict[int, float]
     min_clean_share: dict[int, float]
     compute_target_h100e: dict[int, float]
+    fixed_load_mw: dict[tuple[str, int], float] = field(default_factory=dict)   # (site, year) -> MW, where > 0
     files: dict[str, str] = field(default_factory=dict)
     source: SourceMap | None = None
     region_shapes: Any = None   # GeoDataFrame (region_id, geometry) or None
@@ -210,6 +211,11 @@ def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, sour
     for g, row in gpus.iterrows():
         table = {y: row.supply_gpus_per_year for y in years}
         supply.update({(g, y): v for y, v in _step(cfg.supply.gpus_per_year.get(g, {}), years, table).items()})
+    fixed = {}
+    for sid, row in sites.iterrows():
+        table = {y: float(row.fixed_load_mw) for y in years}
+        fixed.update({(sid, y): v for y, v in _step(cfg.facility.fixed_load_mw.get(sid), years, table).items()
+                      if v > 0})
     return Inputs(
         config=cfg, years=years, period_years=cfg.horizon.period_length_years,
         regions=regions, sites=sites, techs=frames["techs"], gpus=gpus, slices=slices,
@@ -218,7 +224,7 @@ def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, sour
         carbon_price_usd_per_t=_step(cfg.policy.carbon_price_usd_per_t, years, {y: 0.0 for y in years}),
         carbon_cap_t=_step(cfg.policy.carbon_cap_t, years, {y: INF for y in years}),
         min_clean_share=_step(cfg.policy.min_clean_share, years, {y: 0.0 for y in years}),
-        compute_target_h100e={y: v for y, v in cfg.targets.compute_h100e.items()},
+        compute_target_h100e={y: v for y, v in cfg.targets.compute_h100e.items()}, fixed_load_mw=fixed,
         files={k: str(getattr(cfg.data, k)) for k in ("sites", "regions", "techs", "gpus", "profiles")},
         source=source, region_shapes=shapes,
     )
@@ -302,6 +308,8 @@ def cross_check(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]) -> 
         check("region", r, ("grid", "headroom_mw", r))
     for g in _get(raw, "supply", "gpus_per_year") or {}:
         check("gpu", g, ("supply", "gpus_per_year", g))
+    for sid in _get(raw, "facility", "fixed_load_mw") or {}:
+        check("site", sid, ("facility", "fixed_load_mw", sid))
     entries = raw.get("constraints") if isinstance(raw.get("constraints"), list) else []
     for i, entry in enumerate(entries):
         for kind in ("site", "region", "tech", "gpu") if isinstance(entry, dict) else ():
@@ -340,6 +348,7 @@ def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
             ("policy", "carbon_cap_t"), ("policy", "min_clean_share")]
     maps += [("grid", "headroom_mw", r) for r in _get(raw, "grid", "headroom_mw") or {}]
     maps += [("supply", "gpus_per_year", g) for g in _get(raw, "supply", "gpus_per_year") or {}]
+    maps += [("facility", "fixed_load_mw", sid) for sid in _get(raw, "facility", "fixed_load_mw") or {}]
     for path in maps:
         value = _get(raw, *path)
         for y in value if isinstance(value, dict) else ():

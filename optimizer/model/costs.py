@@ -6,6 +6,8 @@ Cash capex, ``capex_musd[c, y]`` (paid in the year an asset comes online)
     gpus   price_usd_per_unit[g] · gpu_new_units[s, g, y]
     power  capex_usd_per_kw[k] · 1000 · cap_added_mw[s, k, y]
     grid   grid_upgrade_usd_per_kw[s] · 1000 · grid_upgrade_mw[s, y]
+    grid_line   line_usd_per_mw_km[r(s)] · line_distance_km[s] · grid_upgrade_mw[s, y]
+    substation  substation_usd[s] · substation_build[s, y]
 
 Annual cost in year y, ``cost_musd[c, y]``. The asset categories (annuities, fixed O&M) are
 variables defined by ``costs_annual_def`` rows; the operating categories (fuel, variable O&M, grid
@@ -17,6 +19,8 @@ energy, carbon, unserved) go straight into the objective vector and are evaluate
     fuel             Σ_h w_h · gen_mw · heat_rate[k] / 1000 · fuel_price[k]
     variable_om      Σ_h w_h · gen_mw · vom[k]
     grid_energy      Σ_h w_h · import_mw · grid_price[r(s), h]  (hourly where grid profiles are given)
+    demand_charge    12 · demand_charge_usd_per_kw_month[r(s)] · 1000 · grid_mw[s, y]
+    take_or_pay      grid_top_shortfall_gwh[s, y] · 1000 · grid_price_usd_per_mwh[r(s)]
     carbon           carbon_price[y] · emissions_t[y]
     unserved         Σ_h w_h · unserved_mw · value_of_lost_load
 (all divided by 10⁶ for MUSD)
@@ -32,9 +36,9 @@ from optimizer.model.index import MUSD, Index, crf
 from optimizer.model.power_capacity import is_lumpy
 from optimizer.model.rows import add_block
 
-CAPEX_CATEGORIES = ("sites", "gpus", "power", "grid")
-ASSET_CATEGORIES = ("annuity_sites", "annuity_gpus", "annuity_power", "annuity_grid", "fixed_om")
-OPERATING_CATEGORIES = ("fuel", "variable_om", "grid_energy", "carbon", "unserved")
+CAPEX_CATEGORIES = ("sites", "gpus", "power", "grid", "grid_line", "substation")
+ASSET_CATEGORIES = tuple("annuity_" + c for c in CAPEX_CATEGORIES) + ("fixed_om",)
+OPERATING_CATEGORIES = ("fuel", "variable_om", "grid_energy", "demand_charge", "take_or_pay", "carbon", "unserved")
 COST_CATEGORIES = ASSET_CATEGORIES + OPERATING_CATEGORIES
 
 
@@ -55,8 +59,13 @@ def capex_assets(m, ix: Index):
         else:
             yield "power", y, int(t["lifetime_years"]), musd_per_mw, m.cap_new_mw, (s, k, y)
     for s, y in m.grid_upgrade_mw:
-        yield "grid", y, int(ix.S[s]["lifetime_years"]), ix.S[s]["grid_upgrade_usd_per_kw"] * 1e3 / MUSD, \
-            m.grid_upgrade_mw, (s, y)
+        life = int(ix.S[s]["lifetime_years"])
+        yield "grid", y, life, ix.S[s]["grid_upgrade_usd_per_kw"] * 1e3 / MUSD, m.grid_upgrade_mw, (s, y)
+        line = ix.R[ix.region_of[s]]["line_usd_per_mw_km"] * ix.S[s]["line_distance_km"]
+        if line > 0:
+            yield "grid_line", y, life, line / MUSD, m.grid_upgrade_mw, (s, y)
+    for s, y in m.substation_build:
+        yield "substation", y, int(ix.S[s]["lifetime_years"]), ix.S[s]["substation_usd"] / MUSD, m.substation_build, (s, y)
 
 
 class _Terms:
@@ -139,6 +148,13 @@ def operating_terms(m, ix: Index) -> dict[tuple[str, int], Terms]:
         out["variable_om", y].add(m.gen_mw, key, w[h] * t["vom_usd_per_mwh"] / MUSD)
     for (s, y, h) in m.import_mw:
         out["grid_energy", y].add(m.import_mw, (s, y, h), w[h] * ix.grid_price[ix.region_of[s], h] / MUSD)
+    for (s, y) in m.grid_mw:
+        charge = ix.R[ix.region_of[s]]["demand_charge_usd_per_kw_month"]
+        if charge > 0:
+            out["demand_charge", y].add(m.grid_mw, (s, y), 12 * charge * 1e3 / MUSD)
+    for (s, y) in m.grid_top_shortfall_gwh:
+        out["take_or_pay", y].add(m.grid_top_shortfall_gwh, (s, y),
+                                  1e3 * ix.R[ix.region_of[s]]["grid_price_usd_per_mwh"] / MUSD)
     voll = ix.inputs.config.reliability.value_of_lost_load_usd_per_mwh
     for (s, y, h) in m.unserved_mw:
         out["unserved", y].add(m.unserved_mw, (s, y, h), w[h] * voll / MUSD)

@@ -7,8 +7,8 @@ Variables (per site s, year y, slice h; only where the campus can be open)
     unserved_mw[s, y, h] ≥ 0               only when reliability.value_of_lost_load_usd_per_mwh is set
 
 Expressions
-    facility_mw[s, y]  = pue_peak[s] · it_mw[s, y]            peak facility load (GPUs run flat out)
-    facility_mwh[s, y] = 8760 · pue_mean[s] · it_mw[s, y]     facility energy in a year
+    facility_mw[s, y]  = pue_peak[s] · it_mw[s, y] + fixed_load_mw[s, y] · site_open[s, y]   peak facility load
+    facility_mwh[s, y] = 8760 · (pue_mean[s] · it_mw[s, y] + fixed_load_mw[s, y] · site_open[s, y])
 (pue[s, h] is the site's PUE, or rises with the slice's temperature when facility.pue_from_temperature)
 """
 
@@ -40,9 +40,12 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     voll = ix.inputs.config.reliability.value_of_lost_load_usd_per_mwh
     m.unserved_mw = pyo.Var([(s, y, h) for s, y in ix.site_years for h in H] if voll else [],
                             domain=pyo.NonNegativeReals)
-    m.facility_mw = pyo.Expression(ix.site_years, rule=lambda m, s, y: ix.pue_peak[s] * m.it_mw[s, y])
+    fixed = ix.inputs.fixed_load_mw
+    m.facility_mw = pyo.Expression(ix.site_years, rule=lambda m, s, y: ix.pue_peak[s] * m.it_mw[s, y] + (
+        fixed[s, y] * m.site_open[s, y] if (s, y) in fixed else 0))
     hours = sum(ix.slice_weight_h.values())
-    m.facility_mwh = pyo.Expression(ix.site_years, rule=lambda m, s, y: hours * ix.pue_mean[s] * m.it_mw[s, y])
+    m.facility_mwh = pyo.Expression(ix.site_years, rule=lambda m, s, y: hours * (ix.pue_mean[s] * m.it_mw[s, y] + (
+        fixed[s, y] * m.site_open[s, y] if (s, y) in fixed else 0)))
     # the hourly rows are row blocks (optimizer/model/rows.py): hundreds of thousands of them
     dispatch_balance(m, ix)
     dispatch_gen_upper(m, ix)
@@ -65,7 +68,8 @@ def _techs_at(ix: Index):
 
 def dispatch_balance(m, ix: Index) -> None:
     """Supply meets load in every slice:
-    Σ_k gen_mw + import_mw + Σ_storage (discharge_mw − charge_mw) + unserved_mw − pue[s, h] · it_mw[s, y] = 0."""
+    Σ_k gen_mw + import_mw + Σ_storage (discharge_mw − charge_mw) + unserved_mw
+        − pue[s, h] · it_mw[s, y] − fixed_load_mw[s, y] · site_open[s, y] = 0."""
     keys = [(s, y, h) for s, y in ix.site_years for h in ix.slices]
     block = add_block(m, "dispatch_balance", keys, lower=0.0, upper=0.0)
     row = {key: i for i, key in enumerate(keys)}
@@ -78,6 +82,11 @@ def dispatch_balance(m, ix: Index) -> None:
         ks = list(var.keys())
         block.term(var, [row[key] for key in ks], ks, 1.0)
     block.term(m.it_mw, range(len(keys)), [(s, y) for s, y, h in keys], [-ix.pue[s, h] for s, y, h in keys])
+    # fixed load in the years the campus is open: site_open[s, y] = Σ_{b ≤ y} site_build[s, b]
+    fixed = [(i, (s, b), ix.inputs.fixed_load_mw[s, y]) for i, (s, y, h) in enumerate(keys)
+             if (s, y) in ix.inputs.fixed_load_mw for b in ix.site_build_years[s] if b <= y]
+    if fixed:
+        block.term(m.site_build, [i for i, _, _ in fixed], [key for _, key, _ in fixed], [-mw for _, _, mw in fixed])
 
 
 def dispatch_gen_upper(m, ix: Index) -> None:

@@ -1,8 +1,20 @@
-"""Grid: each campus's interconnection, its upgrades and queue date, and regional headroom.
+"""Grid: each campus's interconnection, its upgrades and queue date, regional headroom, and the
+contract a large load signs with its utility.
 
 Variables
-    grid_mw[s, y] ≥ 0          grid MW contracted at s in y (import capacity, counted in headroom)
-    grid_upgrade_mw[s, y] ≥ 0  interconnection upgrade energised at s in y (not before the queue year)
+    grid_mw[s, y] ≥ 0               grid MW contracted at s in y (import capacity, counted in headroom,
+                                    billed the region's demand charge)
+    grid_upgrade_mw[s, y] ≥ 0       interconnection upgrade energised at s in y (not before the queue year)
+    grid_contract_new_mw[s, y] ≥ 0  contract MW signed in y (at least the rise of grid_mw), held for the
+                                    region's minimum term (only where the region has one)
+    grid_top_shortfall_gwh[s, y] ≥ 0  energy billed under take-or-pay but not taken (only where the
+                                    region has a take-or-pay share)
+    substation_build[s, y] ∈ {0, 1}   the campus's new substation comes online in y (only where the
+                                    site has a substation cost and may upgrade)
+
+Contract terms are columns of the regions table (``demand_charge_usd_per_kw_month``,
+``take_or_pay_share``, ``contract_min_years``); the cost of reaching the grid grows with the site's
+``line_distance_km`` at the region's ``line_usd_per_mw_km``, plus the site's ``substation_usd``.
 """
 
 from __future__ import annotations
@@ -22,6 +34,86 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     grid_upgrade_total_upper(m, ix)
     grid_import_upper(m, ix)
     grid_headroom_upper(m, ix)
+    add_contracts(m, ix)
+    add_substations(m, ix)
+
+
+def add_contracts(m, ix: Index) -> None:
+    """Minimum contract terms and take-or-pay, where a site's region has them."""
+    term = [(s, y) for s, y in m.grid_mw if _region(ix, s)["contract_min_years"] > 0]
+    m.grid_contract_new_mw = pyo.Var(term, domain=pyo.NonNegativeReals)
+    grid_contract_new_lower(m, ix)
+    grid_contract_term_lower(m, ix)
+    top = [(s, y) for s, y in m.grid_mw if _region(ix, s)["take_or_pay_share"] > 0]
+    m.grid_top_shortfall_gwh = pyo.Var(top, domain=pyo.NonNegativeReals)
+    grid_take_or_pay_lower(m, ix)
+
+
+def add_substations(m, ix: Index) -> None:
+    """A new substation (a fixed cost) before the first interconnection upgrade, where the site has one."""
+    sites = sorted({s for s, _ in ix.grid_upgrade if ix.S[s]["substation_usd"] > 0})
+    m.substation_build = pyo.Var([(s, y) for s, y in ix.grid_upgrade if s in sites], domain=pyo.Binary)
+    grid_substation_once_upper(m, ix, sites)
+    grid_substation_upgrade_upper(m, ix)
+
+
+def _region(ix: Index, s: str) -> dict:
+    return ix.R[ix.region_of[s]]
+
+
+def _previous(m, s: str, y: int, ix: Index):
+    """grid_mw of the period before y (None in the first period or when the campus could not be open)."""
+    i = ix.years.index(y)
+    return m.grid_mw[s, ix.years[i - 1]] if i > 0 and (s, ix.years[i - 1]) in m.grid_mw else None
+
+
+def grid_contract_new_lower(m, ix: Index) -> None:
+    """A rise of the contract is a new contract: grid_contract_new_mw[s, y] ≥ grid_mw[s, y] − grid_mw[s, y−1]."""
+    def rule(m, s, y):
+        before = _previous(m, s, y, ix)
+        return m.grid_contract_new_mw[s, y] - m.grid_mw[s, y] + (before if before is not None else 0) >= 0
+
+    m.grid_contract_new_lower = pyo.Constraint(m.grid_contract_new_mw.index_set(), rule=rule)
+
+
+def contract_vintages(ix: Index, m, s: str, y: int) -> list[int]:
+    """Years b ≤ y whose contracts are still inside the minimum term at y: y − b < contract_min_years."""
+    term = _region(ix, s)["contract_min_years"]
+    return [b for b in ix.years if b <= y and y - b < term and (s, b) in m.grid_contract_new_mw]
+
+
+def grid_contract_term_lower(m, ix: Index) -> None:
+    """Contracts are held for their minimum term: grid_mw[s, y] ≥ Σ_{b ≤ y, y − b < term} grid_contract_new_mw[s, b]."""
+    m.grid_contract_term_lower = pyo.Constraint(m.grid_contract_new_mw.index_set(), rule=lambda m, s, y: (
+        m.grid_mw[s, y] - pyo.quicksum(m.grid_contract_new_mw[s, b] for b in contract_vintages(ix, m, s, y)) >= 0))
+
+
+def grid_take_or_pay_lower(m, ix: Index) -> None:
+    """Take-or-pay: energy billed is at least a share of the contract around the clock (rows in GWh):
+    grid_top_shortfall_gwh[s, y] + Σ_h w_h · import_mw[s, y, h] / 1000 ≥ share[r] · hours · grid_mw[s, y] / 1000."""
+    hours = sum(ix.slice_weight_h.values())
+
+    def rule(m, s, y):
+        taken = pyo.quicksum(ix.slice_weight_h[h] * m.import_mw[s, y, h] for h in ix.slices if (s, y, h) in m.import_mw)
+        share = _region(ix, s)["take_or_pay_share"]
+        return m.grid_top_shortfall_gwh[s, y] + (taken - share * hours * m.grid_mw[s, y]) / 1e3 >= 0
+
+    m.grid_take_or_pay_lower = pyo.Constraint(m.grid_top_shortfall_gwh.index_set(), rule=rule)
+
+
+def grid_substation_once_upper(m, ix: Index, sites: list[str]) -> None:
+    """One substation per campus: Σ_y substation_build[s, y] ≤ 1."""
+    years = {s: [y for t, y in m.substation_build if t == s] for s in sites}
+    m.grid_substation_once_upper = pyo.Constraint(sites, rule=lambda m, s: pyo.quicksum(
+        m.substation_build[s, y] for y in years[s]) <= 1)
+
+
+def grid_substation_upgrade_upper(m, ix: Index) -> None:
+    """Upgrades need the substation: grid_upgrade_mw[s, y] ≤ grid_upgrade_max_mw[s] · Σ_{b ≤ y} substation_build[s, b]."""
+    keys = list(m.substation_build.keys())
+    m.grid_substation_upgrade_upper = pyo.Constraint(keys, rule=lambda m, s, y: m.grid_upgrade_mw[s, y] - (
+        ix.S[s]["grid_upgrade_max_mw"] * pyo.quicksum(m.substation_build[s, b] for t, b in keys if t == s and b <= y))
+        <= 0)
 
 
 def _upgrade_years(ix: Index) -> dict[str, list[int]]:

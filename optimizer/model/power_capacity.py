@@ -33,6 +33,7 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     power_capacity_def(m, ix)
     power_gas_permit_upper(m, ix)
     power_land_upper(m, ix)
+    power_supply_upper(m, ix)
 
 
 def cap_upper_mw(ix: Index, s: str, k: str, permit: bool = True) -> float | None:
@@ -77,3 +78,13 @@ def power_land_upper(m, ix: Index) -> None:
                 techs[s, kind, y] = (ks, ix.S[s][column])
     m.power_land_upper = pyo.Constraint(rows, rule=lambda m, s, kind, y: pyo.quicksum(
         m.cap_mw[s, k, y] for k in techs[s, kind, y][0]) <= techs[s, kind, y][1])
+
+
+def power_supply_upper(m, ix: Index) -> None:
+    """The equipment supply chain: MW of a tech coming online in y, all sites together, within what
+    this buyer can get: Σ_s cap_added_mw[s, k, y] ≤ supply_mw_per_year[k] · period_years."""
+    rows = [(k, y) for k in ix.techs for y in ix.years if finite(ix.K[k]["supply_mw_per_year"])
+            and any((s, k, y) in m.cap_added_mw for s in ix.sites)]
+    m.power_supply_upper = pyo.Constraint(rows, rule=lambda m, k, y: pyo.quicksum(
+        m.cap_added_mw[s, k, y] for s in ix.sites if (s, k, y) in m.cap_added_mw)
+        <= ix.K[k]["supply_mw_per_year"] * ix.period_years)

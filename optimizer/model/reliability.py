@@ -3,6 +3,7 @@ survives the loss of the largest on-site unit (N+1).
 
     firm_mw[s, y] = grid_firm_fraction[r(s)] · grid_mw[s, y] + Σ_k firm_credit[k] · cap_mw[s, k, y]
     need_mw[s, y] = (1 + reserve_margin) · facility_mw[s, y]
+With ``reserve_margin: null`` there is no firm-capacity row (the hourly balance still holds).
 
 Variables (N+1 only)
     has_unit[s, k, y] ∈ {0, 1}   at least one unit of lumpy tech k is in service at s in y
@@ -19,8 +20,9 @@ from optimizer.model.power_capacity import cap_upper_mw, is_lumpy
 def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.firm_mw = pyo.Expression(ix.site_years, rule=lambda m, s, y: _firm(m, ix, s, y))
     margin = ix.inputs.config.reliability.reserve_margin
-    m.need_mw = pyo.Expression(ix.site_years, rule=lambda m, s, y: (1 + margin) * m.facility_mw[s, y])
-    reliability_firm_lower(m, ix)
+    m.need_mw = pyo.Expression(ix.site_years, rule=lambda m, s, y: (1 + (margin or 0)) * m.facility_mw[s, y])
+    if margin is not None:       # reserve_margin: null switches the firm-capacity rule off
+        reliability_firm_lower(m, ix)
     lumpy = [(s, k, y) for (s, k, y) in ix.tech_active
              if ix.inputs.config.reliability.n_minus_1 and is_lumpy(ix, k) and ix.K[k]["firm_credit"] > 0]
     m.has_unit = pyo.Var(lumpy, domain=pyo.Binary)

@@ -21,8 +21,11 @@ def test_every_constraint_is_documented(tmp_path):
              row(GAS, tech_id="pv2", kind="solar", fuel="none", firm_credit=0.0),
              row(GAS, tech_id="bat", kind="storage", fuel="none", storage_hours=4.0),
              row(GAS, tech_id="ppa", kind="ppa", fuel="none")]
-    site = row(SITE, grid_existing_mw=10.0, grid_upgrade_max_mw=10.0, gas_permit_mw=50.0, solar_land_mw=50.0)
-    region = row(REGION, headroom_mw=100.0)
+    techs[1]["supply_mw_per_year"] = 100.0
+    site = row(SITE, grid_existing_mw=10.0, grid_upgrade_max_mw=10.0, gas_permit_mw=50.0, solar_land_mw=50.0,
+               substation_usd=1e6, line_distance_km=10.0, fixed_load_mw=1.0)
+    region = row(REGION, headroom_mw=100.0, demand_charge_usd_per_kw_month=5.0, take_or_pay_share=0.5,
+                 contract_min_years=2, line_usd_per_mw_km=1000.0)
     gpu = row(GPU, supply_gpus_per_year=100)
     constraints = [{"kind": k, **extra} for k, extra in [
         ("tech_capacity", {"tech": "gas", "max_mw": 100, "min_mw": 0}), ("site_count", {"max": 1, "min": 0}),

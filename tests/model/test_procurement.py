@@ -1,0 +1,119 @@
+"""Power as planners buy it, by hand: demand charges, take-or-pay, minimum contract terms, the
+cost of distance and of a substation, equipment supply caps, fixed facility load, and the
+reliability rule switched off.
+
+Conventions as in test_micro: discount rate 0, one-year lifetimes, one representative day for
+365 days (8,760 h); GPU unit X = 1 MW of IT, h100e 1, free; grid energy $50/MWh; gas $1000/kW
+with fuel at 10 MMBtu/MWh × $3 = $30/MWh.
+"""
+
+from __future__ import annotations
+
+import pyomo.environ as pyo
+import pytest
+
+from helpers import GAS, REGION, SITE, row, solve_case
+from optimizer.explain.labels import describe
+
+HOURS = 8760.0
+ENERGY_10MW_MUSD = 10 * HOURS * 50 / 1e6      # 4.38
+
+
+def value(x) -> float:
+    return pyo.value(x)
+
+
+def test_demand_charge_bills_contracted_mw(tmp_path):
+    """$10/kW-month on 10 MW contracted: 12 × 10 × 1000 × 10 = $1.2M a year, on top of the energy."""
+    region = row(REGION, demand_charge_usd_per_kw_month=10.0)
+    site = row(SITE, grid_existing_mw=50.0)
+    m, sol = solve_case(tmp_path, {"targets": {"compute_h100e": {2026: 10}}}, sites=[site], regions=[region],
+                        techs=[])
+    assert sol.status == "optimal"
+    assert value(m.grid_mw["A", 2026]) == pytest.approx(10.0)     # no free contracted MW beyond the load
+    assert m.cost_musd["demand_charge", 2026] == pytest.approx(1.2)
+    assert sol.objective == pytest.approx(ENERGY_10MW_MUSD + 1.2)
+
+
+def test_take_or_pay_bills_energy_not_taken(tmp_path):
+    """A 50% reserve margin met by the grid alone needs 15 MW contracted for a 10 MW load. With an
+    80% take-or-pay, 0.8 × 15 × 8760 = 105,120 MWh are billed but 87,600 taken: 17.52 GWh at $50
+    = $0.876M."""
+    region = row(REGION, take_or_pay_share=0.8)
+    site = row(SITE, grid_existing_mw=50.0)
+    config = {"targets": {"compute_h100e": {2026: 10}}, "reliability": {"reserve_margin": 0.5}}
+    m, sol = solve_case(tmp_path, config, sites=[site], regions=[region], techs=[])
+    assert value(m.grid_mw["A", 2026]) == pytest.approx(15.0)
+    assert value(m.grid_top_shortfall_gwh["A", 2026]) == pytest.approx(17.52)
+    assert m.cost_musd["take_or_pay", 2026] == pytest.approx(0.876)
+    assert sol.objective == pytest.approx(ENERGY_10MW_MUSD + 0.876)
+
+
+@pytest.mark.parametrize("term_years, contracted_mw", [(0, [10, 2, 2]), (2, [10, 10, 2]), (3, [10, 10, 10])])
+def test_minimum_term_holds_a_contract(tmp_path, term_years, contracted_mw):
+    """Load 10 MW in 2026, then 2 MW. With a demand charge the contract falls as soon as it may:
+    at once without a term, after two years with a 2-year term (2028 − 2026 = 2 is outside it)."""
+    region = row(REGION, demand_charge_usd_per_kw_month=10.0, contract_min_years=term_years)
+    site = row(SITE, grid_existing_mw=50.0)
+    config = {"horizon": {"first_year": 2026, "last_year": 2028},
+              "targets": {"compute_h100e": {2026: 10, 2027: 2, 2028: 2}}}
+    m, sol = solve_case(tmp_path, config, sites=[site], regions=[region], techs=[])
+    assert sol.status == "optimal"
+    assert [value(m.grid_mw["A", y]) for y in (2026, 2027, 2028)] == pytest.approx(contracted_mw)
+    energy = (10 + 2 + 2) * HOURS * 50 / 1e6
+    assert sol.objective == pytest.approx(energy + 0.12 * sum(contracted_mw))
+
+
+def test_distance_and_substation_cost(tmp_path):
+    """10 MW of upgrade at $100/kW ($1M), 50 km at $2,000/MW-km ($1M), and a $3M substation."""
+    region = row(REGION, line_usd_per_mw_km=2000.0)
+    site = row(SITE, grid_upgrade_max_mw=20.0, grid_upgrade_usd_per_kw=100.0, line_distance_km=50.0,
+               substation_usd=3e6)
+    m, sol = solve_case(tmp_path, {"targets": {"compute_h100e": {2026: 10}}}, sites=[site], regions=[region],
+                        techs=[])
+    assert value(m.grid_upgrade_mw["A", 2026]) == pytest.approx(10.0)
+    assert value(m.substation_build["A", 2026]) == 1
+    assert [value(m.capex_musd[c, 2026]) for c in ("grid", "grid_line", "substation")] == pytest.approx([1, 1, 3])
+    assert sol.objective == pytest.approx(ENERGY_10MW_MUSD + 5.0)
+
+
+def test_no_substation_no_upgrade(tmp_path):
+    """A $30M substation is dearer than 10 MW of gas ($10M + $2.628M of fuel): the site stays off the grid."""
+    site = row(SITE, grid_upgrade_max_mw=20.0, substation_usd=30e6, gas_permit_mw=50.0)
+    m, sol = solve_case(tmp_path, {"targets": {"compute_h100e": {2026: 10}}}, sites=[site])
+    assert value(m.substation_build["A", 2026]) == 0 and value(m.grid_upgrade_mw["A", 2026]) == 0
+    assert sol.objective == pytest.approx(10.0 + 10 * HOURS * 10 * 3 / 1e6)
+
+
+def test_equipment_supply_cap(tmp_path):
+    """Gas engines: 6 MW a year can be had; the other 4 MW of a 10 MW load come from a $2000/kW tech."""
+    techs = [row(GAS, supply_mw_per_year=6.0), row(GAS, tech_id="gas2", capex_usd_per_kw=2000.0)]
+    site = row(SITE, gas_permit_mw=50.0)
+    m, sol = solve_case(tmp_path, {"targets": {"compute_h100e": {2026: 10}}}, sites=[site], techs=techs)
+    assert value(m.cap_mw["A", "gas", 2026]) == pytest.approx(6.0)
+    assert value(m.cap_mw["A", "gas2", 2026]) == pytest.approx(4.0)
+    assert sol.objective == pytest.approx(6 + 8 + 10 * HOURS * 10 * 3 / 1e6)
+    limit = describe(m.ix, "power_supply_upper", ("gas", 2026))
+    assert (limit.family, limit.what, limit.unit, limit.level) == ("supply", "gas engine equipment supply in 2026",
+                                                                   "MW", 6.0)
+
+
+def test_fixed_load_is_served_when_the_campus_is_open(tmp_path):
+    """5 MW of existing halls plus 10 MW of GPUs: 15 MW from the grid, 15 × 8760 × $50 = $6.57M."""
+    site = row(SITE, grid_existing_mw=50.0, fixed_load_mw=5.0)
+    m, sol = solve_case(tmp_path, {"targets": {"compute_h100e": {2026: 10}}}, sites=[site], techs=[])
+    assert value(m.grid_mw["A", 2026]) == pytest.approx(15.0)
+    assert sol.objective == pytest.approx(15 * HOURS * 50 / 1e6)
+    config = {"targets": {"compute_h100e": {2026: 10}}, "facility": {"fixed_load_mw": {"A": 8.0}}}
+    m, sol = solve_case(tmp_path / "override", config, sites=[site], techs=[])
+    assert sol.objective == pytest.approx(18 * HOURS * 50 / 1e6)
+
+
+def test_reliability_rule_off(tmp_path):
+    """reserve_margin: null: a gas-only 10 MW load builds 10 MW (a 10% margin would need 11)."""
+    site = row(SITE, gas_permit_mw=50.0)
+    config = {"targets": {"compute_h100e": {2026: 10}}, "reliability": {"reserve_margin": None}}
+    m, sol = solve_case(tmp_path, config, sites=[site])
+    assert not hasattr(m, "reliability_firm_lower")
+    assert value(m.cap_mw["A", "gas", 2026]) == pytest.approx(10.0)
+    assert sol.objective == pytest.approx(10.0 + 10 * HOURS * 10 * 3 / 1e6)

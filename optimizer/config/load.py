@@ -32,7 +32,7 @@ from optimizer.config.schema import Config
 from optimizer.config.yaml_source import KeyPath, SourceMap, dotted, load_yaml, parse_value, read_as
 from optimizer.errors import Problem, did_you_mean, display_path
 
-DATA_KEYS = ("sites", "regions", "techs", "gpus", "profiles", "grid_profiles", "region_shapes")
+DATA_KEYS = ("sites", "regions", "techs", "gpus", "profiles", "grid_profiles", "prices", "region_shapes")
 TABLE_KEYS = DATA_KEYS[:-1]  # region_shapes are polygons, read by optimizer.inputs.shapes
 MAX_EXTENDS = 16             # files in one extends chain
 INDEX = re.compile(r"-?[0-9]{1,9}")   # a list position in a --set key path

@@ -64,6 +64,8 @@ class DataFiles(Section):
     gpus: Path = Field(description="GPU catalog (CSV)")
     profiles: Path = Field(description="hourly zone profiles (solar, wind, temperature) or representative days")
     grid_profiles: Path | None = Field(None, description="hourly grid price and carbon per region (optional)")
+    prices: Path | None = Field(None, description="price paths by year (and region): gas hub price, grid price "
+                                                  "adder, grid carbon factor (optional)")
     region_shapes: Path | None = Field(
         None, description="region polygons (GeoJSON / GeoPackage, property region_id): fill blank site regions "
                           "by spatial join and outline regions on the map (optional)")

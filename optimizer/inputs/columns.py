@@ -68,6 +68,10 @@ REGIONS = [
         default=0.0, minimum=0, maximum=1),
     col("contract_min_years", "int", "years a rise of contracted grid MW must be held (0: contracts may fall at once)",
         default=0, minimum=0, maximum=MAX_YEARS),
+    col("gas_basis_usd_per_mmbtu", "float", "regional gas price minus the hub price (Henry Hub); may be negative",
+        default=0.0, minimum=-100, maximum=1e4),
+    col("gas_delivery_usd_per_mmbtu", "float", "delivery to an on-site plant (local distribution, lateral), added to "
+        "every gas-burning tech's fuel price", default=0.0, minimum=0, maximum=1e4),
     col("line_usd_per_mw_km", "float", "cost of the line from a campus to the grid, per MW of upgrade and km "
         "(times the site's line_distance_km)", default=0.0, minimum=0, maximum=MAX_USD_PER_KW),
 ]
@@ -187,15 +191,28 @@ GRID_HOURLY = [
         maximum=MAX_CO2_KG_PER_MWH),
 ]
 
+PRICES = [
+    col("year", "int", "the year from which the row's prices hold (until the next year given)", minimum=1900,
+        maximum=LAST_YEAR),
+    col("region_id", "str", "region the row is for (blank: every region without a row of its own)", default=""),
+    col("gas_hub_usd_per_mmbtu", "float", "gas hub price (Henry Hub) that year, replacing the techs table's "
+        "fuel_price_usd_per_mmbtu of gas techs (blank: keep it)", default=float("nan"), minimum=-100, maximum=1e4),
+    col("grid_price_adder_usd_per_mwh", "float", "added to the region's grid energy price that year (capacity "
+        "prices, tariff changes); may be negative", default=0.0, minimum=-MAX_USD_PER_MWH, maximum=MAX_USD_PER_MWH),
+    col("grid_co2_factor", "float", "grid carbon intensity that year relative to the regions table's", default=1.0,
+        minimum=0, maximum=10),
+]
+
 TABLES = {"regions": REGIONS, "sites": SITES, "techs": TECHS, "gpus": GPUS, "profiles": PROFILES,
-          "profiles_hourly": PROFILES_HOURLY, "grid_profiles": GRID_HOURLY}
+          "profiles_hourly": PROFILES_HOURLY, "grid_profiles": GRID_HOURLY, "prices": PRICES}
 ID_COLUMNS = {"regions": "region_id", "sites": "site_id", "techs": "tech_id", "gpus": "gpu_id"}
 
 TITLES = {"regions": "regions.csv: grid regions", "sites": "sites.csv (or GeoJSON / GeoPackage points): candidate sites",
           "techs": "techs.csv: power technologies", "gpus": "gpus.csv: GPU catalog",
           "profiles": "profiles (representative days): zone, day, hour",
           "profiles_hourly": "profiles (hourly): one row per zone and hour",
-          "grid_profiles": "grid_profiles (hourly): price and carbon per region and hour"}
+          "grid_profiles": "grid_profiles (hourly): price and carbon per region and hour",
+          "prices": "prices (optional): price paths by year and region"}
 
 
 def data_reference() -> str:

@@ -29,6 +29,15 @@ from optimizer.inputs.timeslices import GRID_VALUES, ZONE_VALUES, Slices, from_h
 
 
 @dataclass(frozen=True)
+class PricePoint:
+    """Prices of one region in one year from the optional prices table (see :func:`price_paths`)."""
+
+    gas_hub_usd_per_mmbtu: float | None = None     # None: the techs table's fuel price
+    grid_price_adder_usd_per_mwh: float = 0.0
+    grid_co2_factor: float = 1.0
+
+
+@dataclass(frozen=True)
 class Inputs:
     """Everything the model needs, typed and checked. Tables are indexed by their id column."""
 
@@ -48,6 +57,7 @@ class Inputs:
     min_clean_share: dict[int, float]
     compute_target_h100e: dict[int, float]
     fixed_load_mw: dict[tuple[str, int], float] = field(default_factory=dict)   # (site, year) -> MW, where > 0
+    prices: dict[tuple[str, int], "PricePoint"] = field(default_factory=dict)   # (region, year) -> price path
     files: dict[str, str] = field(default_factory=dict)
     source: SourceMap | None = None
     region_shapes: Any = None   # GeoDataFrame (region_id, geometry) or None
@@ -216,6 +226,7 @@ def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, sour
         table = {y: float(row.fixed_load_mw) for y in years}
         fixed.update({(sid, y): v for y, v in _step(cfg.facility.fixed_load_mw.get(sid), years, table).items()
                       if v > 0})
+    prices = price_paths(frames.get("prices"), list(regions.index), years)
     return Inputs(
         config=cfg, years=years, period_years=cfg.horizon.period_length_years,
         regions=regions, sites=sites, techs=frames["techs"], gpus=gpus, slices=slices,
@@ -224,10 +235,32 @@ def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, sour
         carbon_price_usd_per_t=_step(cfg.policy.carbon_price_usd_per_t, years, {y: 0.0 for y in years}),
         carbon_cap_t=_step(cfg.policy.carbon_cap_t, years, {y: INF for y in years}),
         min_clean_share=_step(cfg.policy.min_clean_share, years, {y: 0.0 for y in years}),
-        compute_target_h100e={y: v for y, v in cfg.targets.compute_h100e.items()}, fixed_load_mw=fixed,
+        compute_target_h100e={y: v for y, v in cfg.targets.compute_h100e.items()}, fixed_load_mw=fixed, prices=prices,
         files={k: str(getattr(cfg.data, k)) for k in ("sites", "regions", "techs", "gpus", "profiles")},
         source=source, region_shapes=shapes,
     )
+
+
+def price_paths(table: pd.DataFrame | None, regions: list[str], years: list[int]) -> dict[tuple[str, int], PricePoint]:
+    """(region, model year) -> prices. A row holds from its year until the next row of the same
+    region; a region's own rows win over the rows for every region (blank region_id); before the
+    first row, and without a table, the regions and techs tables' prices hold."""
+    if table is None or table.empty:
+        return {}
+    out = {}
+    for r in regions:
+        own = table[table["region_id"] == r]
+        rows = own if not own.empty else table[table["region_id"] == ""]
+        rows = rows.sort_values("year")
+        for y in years:
+            past = rows[rows["year"] <= y]
+            if past.empty:
+                continue
+            last = past.iloc[-1]
+            hub = last["gas_hub_usd_per_mmbtu"]
+            out[r, y] = PricePoint(None if hub != hub else float(hub), float(last["grid_price_adder_usd_per_mwh"]),
+                                   float(last["grid_co2_factor"]))
+    return out
 
 
 def _step(value, years: list[int], base: dict[int, float]) -> dict[int, float]:
@@ -255,6 +288,17 @@ def _table_references(frames: dict[str, pd.DataFrame], slices: Slices, sites_pat
     temperature needs each site's temperature."""
     problems = []
     sites, regions = frames["sites"], frames["regions"]
+    prices = frames.get("prices")
+    if prices is not None and config is not None and config.data.prices is not None:
+        shown = display_path(config.data.prices)
+        for i, rid in enumerate(prices["region_id"]):
+            if rid and rid not in regions.index:
+                problems.append(Problem(shown, i + 2, f"row {i + 2}, column region_id", f"unknown region '{rid}'",
+                                        did_you_mean(rid, regions.index)))
+        duplicated = prices.duplicated(["region_id", "year"])
+        for i in duplicated.to_numpy().nonzero()[0]:
+            problems.append(Problem(shown, int(i) + 2, f"row {int(i) + 2}", "a second row for this region and year",
+                                    "keep one row per region and year"))
     candidates = set(_candidates(sites, config).index)
     file = display_path(sites_path)
     temperature = slices.cf["temperature_c"].notna().groupby(level=0).all()

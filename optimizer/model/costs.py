@@ -16,11 +16,13 @@ energy, carbon, unserved) go straight into the objective vector and are evaluate
     annuity_<asset>  Σ over assets in service in y of capex · crf(rate, life)  (only years inside the
                      horizon are counted, so a late build is not charged its whole price)
     fixed_om         Σ fom_usd_per_kw_year[k] · 1000 · cap_mw[s, k, y]
-    fuel             Σ_h w_h · gen_mw · heat_rate[k] / 1000 · fuel_price[k]
+    fuel             Σ_h w_h · gen_mw · heat_rate[k] / 1000 · fuel_price[s, k, y]  (gas: hub price of the
+                     year + regional basis + delivery, see Index.fuel_usd_per_mmbtu)
     variable_om      Σ_h w_h · gen_mw · vom[k]
-    grid_energy      Σ_h w_h · import_mw · grid_price[r(s), h]  (hourly where grid profiles are given)
+    grid_energy      Σ_h w_h · import_mw · (grid_price[r(s), h] + grid_price_adder[r(s), y])  (hourly where
+                     grid profiles are given; the adder from the prices table)
     demand_charge    12 · demand_charge_usd_per_kw_month[r(s)] · 1000 · grid_mw[s, y]
-    take_or_pay      grid_top_shortfall_gwh[s, y] · 1000 · grid_price_usd_per_mwh[r(s)]
+    take_or_pay      grid_top_shortfall_gwh[s, y] · 1000 · (grid_price_usd_per_mwh[r(s)] + grid_price_adder[r(s), y])
     carbon           carbon_price[y] · emissions_t[y]
     unserved         Σ_h w_h · unserved_mw · value_of_lost_load
 (all divided by 10⁶ for MUSD)
@@ -141,20 +143,25 @@ def operating_terms(m, ix: Index) -> dict[tuple[str, int], Terms]:
     """MUSD per year of fuel, variable O&M, grid energy, carbon and unserved load, as coefficient lists."""
     out = {(c, y): Terms() for c in OPERATING_CATEGORIES for y in ix.years}
     w = ix.slice_weight_h
+    fuel_usd_per_mwh = {}
     for (s, k, y, h) in m.gen_mw:
         t = ix.K[k]
         key = (s, k, y, h)
-        out["fuel", y].add(m.gen_mw, key, w[h] * t["heat_rate_btu_per_kwh"] / 1e3 * t["fuel_price_usd_per_mmbtu"] / MUSD)
+        if (s, k, y) not in fuel_usd_per_mwh:
+            fuel_usd_per_mwh[s, k, y] = t["heat_rate_btu_per_kwh"] / 1e3 * ix.fuel_usd_per_mmbtu(s, k, y)
+        out["fuel", y].add(m.gen_mw, key, w[h] * fuel_usd_per_mwh[s, k, y] / MUSD)
         out["variable_om", y].add(m.gen_mw, key, w[h] * t["vom_usd_per_mwh"] / MUSD)
     for (s, y, h) in m.import_mw:
-        out["grid_energy", y].add(m.import_mw, (s, y, h), w[h] * ix.grid_price[ix.region_of[s], h] / MUSD)
+        r = ix.region_of[s]
+        out["grid_energy", y].add(m.import_mw, (s, y, h), w[h] * (ix.grid_price[r, h] + ix.grid_price_adder(r, y)) / MUSD)
     for (s, y) in m.grid_mw:
         charge = ix.R[ix.region_of[s]]["demand_charge_usd_per_kw_month"]
         if charge > 0:
             out["demand_charge", y].add(m.grid_mw, (s, y), 12 * charge * 1e3 / MUSD)
     for (s, y) in m.grid_top_shortfall_gwh:
+        r = ix.region_of[s]
         out["take_or_pay", y].add(m.grid_top_shortfall_gwh, (s, y),
-                                  1e3 * ix.R[ix.region_of[s]]["grid_price_usd_per_mwh"] / MUSD)
+                                  1e3 * (ix.R[r]["grid_price_usd_per_mwh"] + ix.grid_price_adder(r, y)) / MUSD)
     voll = ix.inputs.config.reliability.value_of_lost_load_usd_per_mwh
     for (s, y, h) in m.unserved_mw:
         out["unserved", y].add(m.unserved_mw, (s, y, h), w[h] * voll / MUSD)

@@ -3,7 +3,7 @@ objective, see costs) and a minimum clean-energy share.
 
 Accounts (coefficient lists, evaluated from the solution; :mod:`optimizer.model.accounts`)
     emissions_t[y] = Σ_{s,h} w_h · (Σ_k gen_mw · heat_rate[k] / 1000 · co2_kg_per_mmbtu[k] / 1000
-                                    + import_mw · grid_co2_kg_per_mwh[r(s), h] / 1000)
+                                    + import_mw · grid_co2_kg_per_mwh[r(s), h] · grid_co2_factor[r(s), y] / 1000)
     clean_mwh[y]   = Σ_{s,h} w_h · (Σ_{k clean} gen_mw + import_mw · grid_clean_share[r(s)])
     load_mwh[y]    = Σ_s facility_mwh[s, y]
 
@@ -51,7 +51,7 @@ def _accounts(m, ix: Index) -> tuple[dict[int, Terms], dict[int, Terms]]:
     for key in m.import_mw.keys():
         s, y, h = key
         r = ix.region_of[s]
-        emitted[y].add(m.import_mw, key, w[h] * ix.grid_co2[r, h] / 1e3)
+        emitted[y].add(m.import_mw, key, w[h] * ix.grid_co2[r, h] * ix.grid_co2_factor(r, y) / 1e3)
         clean[y].add(m.import_mw, key, w[h] * ix.R[r]["grid_clean_share"])
     return emitted, clean
 

@@ -80,6 +80,28 @@ class Index:
         factor = crf(self.inputs.config.horizon.discount_rate, life_years)
         return factor * sum(self.discount[y] for y in self.years if built <= y < built + life_years)
 
+    def fuel_usd_per_mmbtu(self, s: str, k: str, y: int) -> float:
+        """Fuel price of tech k at site s in year y. Gas: the hub price of the prices table (else the
+        techs table's fuel price) + the region's basis + its delivery charge; other fuels: the techs table's."""
+        tech = self.K[k]
+        if tech["fuel"] != "gas":
+            return tech["fuel_price_usd_per_mmbtu"]
+        r = self.region_of[s]
+        point = self.inputs.prices.get((r, y))
+        hub = point.gas_hub_usd_per_mmbtu if point is not None and point.gas_hub_usd_per_mmbtu is not None \
+            else tech["fuel_price_usd_per_mmbtu"]
+        return hub + self.R[r]["gas_basis_usd_per_mmbtu"] + self.R[r]["gas_delivery_usd_per_mmbtu"]
+
+    def grid_price_adder(self, r: str, y: int) -> float:
+        """USD/MWh added to region r's grid energy price in year y (prices table)."""
+        point = self.inputs.prices.get((r, y))
+        return point.grid_price_adder_usd_per_mwh if point is not None else 0.0
+
+    def grid_co2_factor(self, r: str, y: int) -> float:
+        """Region r's grid carbon intensity in year y relative to the regions table (prices table)."""
+        point = self.inputs.prices.get((r, y))
+        return point.grid_co2_factor if point is not None else 1.0
+
 
 def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
     """The index of the model. ``relax_timing`` lets every asset come online from the first year

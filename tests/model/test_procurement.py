@@ -117,3 +117,56 @@ def test_reliability_rule_off(tmp_path):
     assert not hasattr(m, "reliability_firm_lower")
     assert value(m.cap_mw["A", "gas", 2026]) == pytest.approx(10.0)
     assert sol.objective == pytest.approx(10.0 + 10 * HOURS * 10 * 3 / 1e6)
+
+
+def _prices(folder, rows) -> dict:
+    """Write a prices table into the case folder; the config entry that names it."""
+    import pandas as pd
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(folder / "prices.csv", index=False)
+    return {"prices": "prices.csv"}
+
+
+def test_gas_price_is_the_hub_path_plus_basis_and_delivery(tmp_path):
+    """Hub $4.00 in 2026 (the techs table says $3), basis −$0.50, delivery +$0.70: $4.20/MMBtu, so
+    fuel is 10 MW × 8760 h × 10 MMBtu/MWh × 4.2 = $3.6792M, on top of $10M of gas capacity."""
+    region = row(REGION, gas_basis_usd_per_mmbtu=-0.5, gas_delivery_usd_per_mmbtu=0.7)
+    data = _prices(tmp_path, [{"year": 2020, "region_id": "", "gas_hub_usd_per_mmbtu": 4.0}])
+    site = row(SITE, gas_permit_mw=50.0)
+    m, sol = solve_case(tmp_path, {"targets": {"compute_h100e": {2026: 10}}, "data": data}, sites=[site],
+                        regions=[region])
+    assert m.ix.fuel_usd_per_mmbtu("A", "gas", 2026) == pytest.approx(4.2)
+    assert m.cost_musd["fuel", 2026] == pytest.approx(10 * HOURS * 10 * 4.2 / 1e6)
+    assert sol.objective == pytest.approx(10.0 + 10 * HOURS * 10 * 4.2 / 1e6)
+
+
+def test_grid_price_and_carbon_paths_by_year_and_region(tmp_path):
+    """2026: the regions table ($50/MWh, 400 kg/MWh); 2027: +$13.70/MWh and 0.5 × the carbon for
+    R1 (its own row wins over the all-region row that would add $100)."""
+    rows = [{"year": 2027, "region_id": "", "grid_price_adder_usd_per_mwh": 100.0, "grid_co2_factor": 1.0},
+            {"year": 2027, "region_id": "R1", "grid_price_adder_usd_per_mwh": 13.7, "grid_co2_factor": 0.5}]
+    data = _prices(tmp_path, rows)
+    site = row(SITE, grid_existing_mw=50.0)
+    config = {"horizon": {"first_year": 2026, "last_year": 2027}, "data": data,
+              "targets": {"compute_h100e": {2026: 10, 2027: 10}}}
+    m, sol = solve_case(tmp_path, config, sites=[site], techs=[])
+    assert m.cost_musd["grid_energy", 2026] == pytest.approx(10 * HOURS * 50 / 1e6)
+    assert m.cost_musd["grid_energy", 2027] == pytest.approx(10 * HOURS * 63.7 / 1e6)
+    assert value(m.emissions_t[2026]) == pytest.approx(10 * HOURS * 0.4)
+    assert value(m.emissions_t[2027]) == pytest.approx(10 * HOURS * 0.2)
+
+
+def test_prices_table_names_known_regions(tmp_path):
+    from optimizer.errors import InputError
+    from optimizer.inputs.load import load_all
+    from helpers import write_case
+
+    data = _prices(tmp_path, [{"year": 2026, "region_id": "R9", "gas_hub_usd_per_mmbtu": 4.0},
+                              {"year": 2026, "region_id": "R9", "gas_hub_usd_per_mmbtu": 5.0}])
+    path = write_case(tmp_path, {"data": data})
+    with pytest.raises(InputError) as info:
+        load_all(path)
+    texts = [p.render() for p in info.value.problems]
+    assert any("prices.csv:2: row 2, column region_id: unknown region 'R9'" in t for t in texts)
+    assert any("prices.csv:3: row 3: a second row for this region and year" in t for t in texts)

@@ -166,6 +166,21 @@ def limits_table(inputs: Inputs) -> pd.DataFrame:
 
 
 def make_summary(inputs: Inputs, solution: Solution, results: Results | None, build_seconds: float) -> dict:
+    """summary.json: status, objective, solver statistics and, with a plan, what it builds and what it
+    costs. The money entries come from :func:`optimizer.report.metrics.money_measures` (the reports use
+    the same function on the run folder's tables):
+
+    objective_usd                      net present cost, USD: Σ_y d_y · annual_cost_usd[y] (discounted)
+    capex_usd                          {year: cash capex paid in that model year, USD, undiscounted}
+    capex_cash_usd_total               Σ_y capex_usd[y], USD
+    annual_cost_usd                    {year: annuities + fixed O&M + operating costs of one year, USD,
+                                       undiscounted}
+    usd_per_gw_facility                capex_cash_usd_total / (max_y Σ_s facility_mw[s, y] / 1000), USD/GW
+    energy_cost_usd_per_mwh_facility   Σ_y Σ_{c not GPUs or sites} d_y · cost[c, y] / Σ_y d_y · facility MWh[y]
+    all_in_usd_per_gpu_hour            Σ_y Σ_c d_y · cost[c, y] / Σ_y d_y · 8760 · GPUs in service[y]
+    """
+    from optimizer.report.metrics import money_measures
+
     summary = {
         "name": inputs.config.name, "status": solution.status, "message": solution.message,
         "objective_kind": inputs.config.objective.kind,
@@ -181,7 +196,6 @@ def make_summary(inputs: Inputs, solution: Solution, results: Results | None, bu
     grid = r.site_power.assign(tech_id="grid").groupby(["tech_id", "year"])["grid_peak_mw"].sum()
     cap = pd.concat([r.capacity.groupby(["tech_id", "year"])["capacity_mw"].sum(), grid])
     gpus = r.gpus.groupby(["gpu_id", "year"])["gpus"].sum()
-    capex = r.costs[r.costs.kind == "cash_capex"].groupby("year")["usd"].sum()
     targets = {str(y): bool(row.h100e >= row.target_h100e * (1 - 1e-6))
                for y, row in r.compute.set_index("year").iterrows() if row.target_h100e is not None
                and row.target_h100e == row.target_h100e}
@@ -189,7 +203,7 @@ def make_summary(inputs: Inputs, solution: Solution, results: Results | None, bu
         "sites": r.sites.loc[r.sites.selected, "site_id"].tolist(),
         "capacity_mw": _nested(cap), "gpus": _nested(gpus),
         "compute_h100e": {str(y): float(v) for y, v in r.compute.set_index("year")["h100e"].items()},
-        "capex_usd": {str(y): float(v) for y, v in capex.items()},
+        **money_measures(r.costs, r.gpus, r.emissions, r.site_power),
         "emissions_t": {str(y): float(v) for y, v in r.emissions.set_index("year")["emissions_t"].items()},
         "targets_met": targets,
     })

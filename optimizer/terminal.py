@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from optimizer.errors import display_path
+from optimizer.report.metrics import money_cards
 
 
 def print_outcome_line(console: Console, outcome) -> None:
@@ -35,10 +36,10 @@ def print_run(console: Console, outcome) -> None:
         console.print(f"results: {escape(display_path(outcome.out_dir))}/summary.json, report.html")
         return
     years = [str(y) for y in outcome.inputs.years]
-    sites = escape(", ".join(s["sites"])) or "—"
-    console.print(f"net present cost: [bold]${s['objective_usd'] / 1e9:,.2f} B[/]   sites: {sites}")
+    console.print(f"sites: {escape(', '.join(s['sites'])) or '—'}")
+    print_money(console, s)
     console.print(_year_table("MW by source", s["capacity_mw"], years, "{:,.0f}"))
-    console.print(_year_table("GPUs in service", s["gpus"], years, "{:,.0f}"))
+    console.print(_year_table("GPUs (packages) in service", s["gpus"], years, "{:,.0f}"))
     compute = Table(title="compute and money", show_lines=False)
     compute.add_column("")
     for y in years:
@@ -46,12 +47,20 @@ def print_run(console: Console, outcome) -> None:
     compute.add_row("h100e", *[f"{s['compute_h100e'].get(y, 0):,.0f}" for y in years])
     targets = outcome.inputs.compute_target_h100e
     compute.add_row("target", *[f"{targets[int(y)]:,.0f}" if int(y) in targets else "" for y in years])
-    compute.add_row("capex $B", *[f"{s['capex_usd'].get(y, 0) / 1e9:,.2f}" for y in years])
+    compute.add_row("cash capex $B (undiscounted)", *[f"{s['capex_usd'].get(y, 0) / 1e9:,.2f}" for y in years])
+    compute.add_row("annual cost $B (undiscounted)", *[f"{s['annual_cost_usd'].get(y, 0) / 1e9:,.2f}" for y in years])
     compute.add_row("kt CO2", *[f"{s['emissions_t'].get(y, 0) / 1e3:,.0f}" for y in years])
     console.print(compute)
     if outcome.prices is not None and not outcome.prices.table.empty:
         console.print(binding_table(outcome.prices.table.head(8)))
     console.print(f"results: {escape(display_path(outcome.out_dir))}  (report.html, report.md, results.xlsx, tables/)")
+
+
+def print_money(console: Console, summary: dict) -> None:
+    """One line per money measure, 'label: value', labelled with its unit and what it includes, as in
+    the report's headline (:func:`optimizer.report.metrics.money_cards`)."""
+    for value, label in money_cards(summary):
+        console.print(f"{label}: {value}", markup=False, highlight=False, soft_wrap=True)
 
 
 def binding_table(frame) -> Table:

@@ -51,11 +51,11 @@ def test_headline_matches_summary(run_dir):
     assert f"${summary['objective_usd'] / 1e6:,.2f} M" in page
     assert f"{summary['compute_h100e']['2027']:,.0f}</b><span>h100e in 2027" in page
     gpus_2027 = sum(v.get("2027", 0) for v in summary["gpus"].values())
-    assert f"{gpus_2027:,.0f}</b><span>GPUs in 2027" in page
+    assert f"{gpus_2027:,.0f}</b><span>GPUs (packages) in 2027" in page
     assert "compute target 2026: <b class='ok'>met" in page and "compute target 2027: <b class='ok'>met" in page
     assert set(re.findall(r"data-chart='(\w+)'", page)) == CHARTS
     markdown = (run_dir / "report.md").read_text()
-    assert f"**net present cost**: ${summary['objective_usd'] / 1e6:,.2f} M" in markdown
+    assert f"**net present cost, USD (discounted, 2026–2027)**: ${summary['objective_usd'] / 1e6:,.2f} M" in markdown
     assert all(f"(report_files/{c}.png)" in markdown for c in CHARTS)
 
 

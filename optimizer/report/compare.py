@@ -21,12 +21,16 @@ from optimizer.report.writer import CSS, SCRIPT, _md_table  # noqa: E402
 
 
 def comparison_table(runs: list[RunData]) -> pd.DataFrame:
-    """One column per run: status, cost, final-year GPUs, compute, peak MW, MW by source, sites."""
+    """One column per run: status, net present cost, cash capex, $ per GW of facility, the levelised
+    energy and all-in costs (see :func:`optimizer.report.metrics.money_measures`), final-year GPUs,
+    compute, peak MW, MW by source, sites."""
     columns = {}
     for run in runs:
         head = headline(run)
         col = {"status": head["status"], "net present cost, $B": (head.get("objective_usd") or 0) / 1e9,
-               "peak facility MW": head.get("peak_facility_mw"), "GPUs, final year": head.get("gpus_final"),
+               **_money_rows(head),
+               "peak facility MW": head.get("peak_facility_mw"),
+               "GPUs (packages), final year": head.get("gpus_final"),
                "h100e, final year": head.get("h100e_final"), "sites": ", ".join(head.get("sites", []))}
         if run.solved:
             cap = capacity_table(run)
@@ -36,6 +40,17 @@ def comparison_table(runs: list[RunData]) -> pd.DataFrame:
                     col[f"MW {tech}, final year"] = mw
         columns[_label(run, columns)] = col
     return pd.DataFrame(columns)
+
+
+def _money_rows(head: dict) -> dict:
+    """Cash capex total ($B, undiscounted), $B per GW of facility (cash capex total ÷ peak facility GW),
+    energy cost ($/MWh of facility energy, power-related costs only) and all-in cost ($/GPU-hour);
+    None for a run without a plan."""
+    total, per_gw = head.get("capex_cash_usd_total"), head.get("usd_per_gw_facility")
+    return {"cash capex total, $B (undiscounted)": None if total is None else total / 1e9,
+            "$B per GW of facility (cash capex ÷ peak facility GW)": None if per_gw is None else per_gw / 1e9,
+            "energy cost, $/MWh of facility energy (no GPUs, no sites)": head.get("energy_cost_usd_per_mwh_facility"),
+            "all-in cost, $/GPU-hour": head.get("all_in_usd_per_gpu_hour")}
 
 
 def _label(run: RunData, taken) -> str:
@@ -60,7 +75,7 @@ def compare_runs(folders: list[Path], out: Path | None = None) -> dict[str, Path
     table = comparison_table(runs)
     chart = _cost_and_mw_chart(table)
     (out / "compare.png").write_bytes(chart)
-    fmt = table.map(lambda v: f"{v:,.2f}" if isinstance(v, float) else v)
+    fmt = table.map(_cell_text)
     img = base64.b64encode(chart).decode()
     page = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>Scenario comparison</title>"
             f"<style>{CSS}</style></head><body><h1>Scenario comparison</h1>"
@@ -71,6 +86,13 @@ def compare_runs(folders: list[Path], out: Path | None = None) -> dict[str, Path
     md = "# Scenario comparison\n\n" + _md_table(fmt, index=True) + "\n\n![cost and MW by scenario](compare.png)\n"
     (out / "compare.md").write_text(md, encoding="utf-8")
     return {"html": out / "compare.html", "markdown": out / "compare.md"}
+
+
+def _cell_text(value):
+    """Numbers with thousands separators and two decimals, '—' for a missing one, text unchanged."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return f"{value:,.2f}" if isinstance(value, float) else value
 
 
 def _cost_and_mw_chart(table: pd.DataFrame) -> bytes:

@@ -10,7 +10,8 @@ import pandas as pd
 
 from optimizer.report.charts import Chart, all_charts
 from optimizer.report.escape import html_text, is_formula_like, md_cell, md_code_block, md_text
-from optimizer.report.metrics import binding_table, capacity_table, explanation_lines, headline, schedule
+from optimizer.report.metrics import (binding_table, capacity_table, explanation_lines, headline, money_by_year,
+                                      money_cards, schedule)
 from optimizer.report.run_data import RunData, read_run
 
 CSS = """
@@ -52,25 +53,20 @@ def build_report(folder: str | Path) -> dict[str, Path]:
     return paths
 
 
-def _money(usd) -> str:
-    if usd is None:
-        return "—"
-    return f"${usd / 1e9:,.2f} B" if abs(usd) >= 1e8 else f"${usd / 1e6:,.2f} M"
+MONEY_BY_YEAR = ("year", "cash capex, USD (undiscounted)", "annual cost, USD (undiscounted)")
 
 
 def cards(head: dict) -> list[tuple[str, str]]:
-    """(value, label) pairs of the headline, in reading order."""
-    out = [(str(head["status"]), "status"), (_money(head.get("objective_usd")), "net present cost")]
+    """(value, label) pairs of the headline, in reading order: status, the money measures (see
+    :func:`optimizer.report.metrics.money_cards`), MW, GPUs, compute, solver gap."""
+    out = [(str(head["status"]), "status")] + money_cards(head)
     if "final_year" in head:
         y = head["final_year"]
         out += [(f"{head['peak_facility_mw']:,.0f} MW", "peak facility load"),
-                (f"{head['gpus_final']:,.0f}", f"GPUs in {y}"), (f"{head['h100e_final']:,.0f}", f"h100e in {y}")]
+                (f"{head['gpus_final']:,.0f}", f"GPUs (packages) in {y}"),
+                (f"{head['h100e_final']:,.0f}", f"h100e in {y}")]
         if head.get("largest_site"):
             out.append((f"{head['largest_site_h100e']:,.0f}", f"h100e at {head['largest_site']} (largest site)"))
-        if head.get("usd_per_gpu_hour") is not None:
-            out.append((f"${head['usd_per_gpu_hour']:,.2f}", "per GPU-hour, levelised"))
-        if head.get("usd_per_mwh") is not None:
-            out.append((f"${head['usd_per_mwh']:,.0f}", "per MWh of facility energy, levelised"))
     gap = head.get("mip_gap")
     out.append(("—" if gap is None else f"{gap:.2%}", "solver gap"))
     return out
@@ -88,6 +84,9 @@ def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
              f"<p>{esc(run.config.get('description', '') or '')}</p>",
              "<div class='cards'>" + "".join(f"<div class='card'><b>{esc(v)}</b><span>{esc(k)}</span></div>"
                                              for v, k in cards(head)) + "</div>"]
+    by_year = money_by_year(head)
+    if by_year:
+        parts.append(_html_table(pd.DataFrame(by_year, columns=list(MONEY_BY_YEAR)), index=False))
     targets = target_lines(head)
     if targets:
         parts.append("<p>" + " · ".join(f"{esc(t)}: <b class='{'ok' if met else 'bad'}'>{'met' if met else 'missed'}"
@@ -137,6 +136,8 @@ def render_markdown(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
     files.mkdir(exist_ok=True)
     lines = [f"# {md_cell(run.name)}: build-out report", "", md_text(run.config.get("description", "")), ""]
     lines += [f"- **{md_cell(k)}**: {_md_card_value(v)}" for v, k in cards(head)]
+    lines += [f"- **{md_cell(year)}, USD (undiscounted)**: {md_cell(f'cash capex {capex}; annual cost {annual}')}"
+              for year, capex, annual in money_by_year(head)]
     lines += [f"- **{md_cell(t)}**: {'met' if met else 'missed'}" for t, met in target_lines(head)]
     if head.get("message"):
         lines += ["", f"**{md_cell(head['message'])}**"]

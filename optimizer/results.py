@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pyomo.environ as pyo
 
+from optimizer.model.compute import unit_it_kw
 from optimizer.model.costs import CAPEX_CATEGORIES, COST_CATEGORIES
 from optimizer.model.index import MUSD
 
@@ -95,7 +96,7 @@ def gpu_table(m) -> pd.DataFrame:
             p = ix.G[g]
             rows.append({"site_id": s, "gpu_id": g, "year": y, "new_units": new, "units": units,
                          "gpus": units * p["gpus_per_unit"], "h100e": units * p["gpus_per_unit"] * p["h100e_per_gpu"],
-                         "it_mw": units * p["it_kw_per_unit"] / 1e3})
+                         "it_mw": units * unit_it_kw(ix, g) / 1e3})
     return pd.DataFrame(rows, columns=["site_id", "gpu_id", "year", "new_units", "units", "gpus", "h100e", "it_mw"])
 
 

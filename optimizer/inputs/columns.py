@@ -162,6 +162,12 @@ GPUS = [
     col("lifetime_years", "int", "years a unit stays in service", minimum=1, maximum=MAX_LIFE_YEARS),
     col("supply_gpus_per_year", "float", "GPUs obtainable per year (blank: unlimited)", minimum=0,
         maximum=1e12, blank_means=INF),
+    col("cluster_usd_per_gpu", "float", "the cluster around each GPU, bought with it: scale-out network, storage, "
+        "installation", default=0.0, minimum=0, maximum=1e9),
+    col("cluster_it_kw_per_gpu", "float", "IT power of that cluster share per GPU: switches, optics, storage",
+        default=0.0, minimum=0, maximum=1e4),
+    col("dies_per_gpu", "int", "compute dies in one GPU package (GPUs are counted as packages, as vendors and "
+        "buyers count them)", default=1, minimum=1, maximum=64),
 ]
 
 PROFILES = [

@@ -38,10 +38,23 @@ def h100e_per_unit(ix: Index, g: str) -> float:
     return ix.G[g]["gpus_per_unit"] * ix.G[g]["h100e_per_gpu"]
 
 
+def unit_usd(ix: Index, g: str) -> float:
+    """All-in price of one unit: price_usd_per_unit + cluster_usd_per_gpu · gpus_per_unit."""
+    p = ix.G[g]
+    return p["price_usd_per_unit"] + p["cluster_usd_per_gpu"] * p["gpus_per_unit"]
+
+
+def unit_it_kw(ix: Index, g: str) -> float:
+    """All-in IT power of one unit: it_kw_per_unit + cluster_it_kw_per_gpu · gpus_per_unit."""
+    p = ix.G[g]
+    return p["it_kw_per_unit"] + p["cluster_it_kw_per_gpu"] * p["gpus_per_unit"]
+
+
 def compute_it_def(m, ix: Index) -> None:
-    """IT load of the GPUs in service: it_mw[s, y] = Σ_g gpu_units[s, g, y] · it_kw_per_unit[g] / 1000."""
+    """IT load of the GPUs in service with their cluster share:
+    it_mw[s, y] = Σ_g gpu_units[s, g, y] · (it_kw_per_unit[g] + cluster_it_kw_per_gpu[g] · gpus_per_unit[g]) / 1000."""
     m.compute_it_def = pyo.Constraint(ix.site_years, rule=lambda m, s, y: m.it_mw[s, y] == pyo.quicksum(
-        m.gpu_units[s, g, y] * ix.G[g]["it_kw_per_unit"] / 1e3 for g in ix.gpus if (s, g, y) in ix.gpu_active))
+        m.gpu_units[s, g, y] * unit_it_kw(ix, g) / 1e3 for g in ix.gpus if (s, g, y) in ix.gpu_active))
 
 
 def compute_shell_upper(m, ix: Index) -> None:

@@ -3,7 +3,7 @@ discounts. Both are accounting variables defined by equality rows.
 
 Cash capex, ``capex_musd[c, y]`` (paid in the year an asset comes online)
     sites  site_capex_usd[s] · site_build[s, y] + shell_capex_usd_per_kw[s] · 1000 · shell_new_mw[s, y]
-    gpus   price_usd_per_unit[g] · gpu_new_units[s, g, y]
+    gpus   (price_usd_per_unit[g] + cluster_usd_per_gpu[g] · gpus_per_unit[g]) · gpu_new_units[s, g, y]
     power  capex_usd_per_kw[k] · 1000 · cap_added_mw[s, k, y]
     grid   grid_upgrade_usd_per_kw[s] · 1000 · grid_upgrade_mw[s, y]
     grid_line   line_usd_per_mw_km[r(s)] · line_distance_km[s] · grid_upgrade_mw[s, y]
@@ -34,6 +34,7 @@ from __future__ import annotations
 import pyomo.environ as pyo
 
 from optimizer.model.accounts import Account, Terms
+from optimizer.model.compute import unit_usd
 from optimizer.model.index import MUSD, Index, crf
 from optimizer.model.power_capacity import is_lumpy
 from optimizer.model.rows import add_block
@@ -52,7 +53,7 @@ def capex_assets(m, ix: Index):
         yield "sites", y, int(row["lifetime_years"]), row["shell_capex_usd_per_kw"] * 1e3 / MUSD, m.shell_new_mw, (s, y)
     for s, g, y in m.gpu_new_units:
         p = ix.G[g]
-        yield "gpus", y, int(p["lifetime_years"]), p["price_usd_per_unit"] / MUSD, m.gpu_new_units, (s, g, y)
+        yield "gpus", y, int(p["lifetime_years"]), unit_usd(ix, g) / MUSD, m.gpu_new_units, (s, g, y)
     for s, k, y in ix.tech_build:
         t = ix.K[k]
         musd_per_mw = t["capex_usd_per_kw"] * 1e3 / MUSD

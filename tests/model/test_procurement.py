@@ -170,3 +170,19 @@ def test_prices_table_names_known_regions(tmp_path):
     texts = [p.render() for p in info.value.problems]
     assert any("prices.csv:2: row 2, column region_id: unknown region 'R9'" in t for t in texts)
     assert any("prices.csv:3: row 3: a second row for this region and year" in t for t in texts)
+
+
+def test_all_in_cluster_price_and_power(tmp_path):
+    """An 8-GPU server of 8 kW and $200k, plus $5k and 0.1 kW per GPU of network and storage:
+    $240k and 8.8 kW a unit. 10 h100e (GPUs of 1 h100e) need 2 units (16 GPUs): $480k of capex
+    and 17.6 kW × 8760 h × $50/MWh = $7,708.80 of grid energy."""
+    from helpers import GPU
+
+    gpu = row(GPU, gpus_per_unit=8, it_kw_per_unit=8.0, price_usd_per_unit=2e5, cluster_usd_per_gpu=5e3,
+              cluster_it_kw_per_gpu=0.1, dies_per_gpu=2)
+    site = row(SITE, grid_existing_mw=50.0)
+    m, sol = solve_case(tmp_path, {"targets": {"compute_h100e": {2026: 10}}}, sites=[site], techs=[], gpus=[gpu])
+    assert value(m.gpu_new_units["A", "X", 2026]) == 2
+    assert value(m.it_mw["A", 2026]) == pytest.approx(0.0176)
+    assert value(m.capex_musd["gpus", 2026]) == pytest.approx(0.48)
+    assert sol.objective == pytest.approx(0.48 + 0.0176 * HOURS * 50 / 1e6)

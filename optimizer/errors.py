@@ -29,6 +29,10 @@ class Problem:
     message: str
     hint: str = ""
 
+    def __post_init__(self) -> None:
+        if self.line is not None and type(self.line) is not int:   # numpy integers from table positions
+            object.__setattr__(self, "line", int(self.line))
+
     def render(self) -> str:
         where = self.file or "<config>"
         if self.line is not None:

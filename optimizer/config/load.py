@@ -64,7 +64,7 @@ def compose(path: str | Path, overrides: Iterable[str] = ()) -> tuple[dict | Non
     if raw is None:
         return None, smap, problems
     raw = _include_constraints(raw, smap, problems)
-    _absolute_data_paths(raw, smap)
+    _absolute_data_paths(raw, smap, problems)
     _apply_overrides(raw, smap, overrides, problems)
     return raw, smap, problems
 
@@ -97,6 +97,9 @@ def _read_layer(path: Path, chain: list[Path], problems: list[Problem]) -> tuple
     if not isinstance(base_name, str):
         problems.append(Problem(file, line, "extends", "must be one file name", "write extends: base.yaml"))
         return data, smap
+    if _unusable_name(base_name):
+        problems.append(Problem(file, line, "extends", _unusable_name(base_name), "write a plain file name"))
+        return None, smap
     if len(chain) + 1 >= MAX_EXTENDS:
         problems.append(Problem(file, line, "extends", f"extends chains more than {MAX_EXTENDS} files",
                                 "let fewer files inherit from each other"))
@@ -111,12 +114,13 @@ def _read_layer(path: Path, chain: list[Path], problems: list[Problem]) -> tuple
     n_before = len(problems)
     base, base_map = _read_layer(base_path, here, problems)
     if base is None:
+        missing = any(p.message == "file not found" and p.file == display_path(base_path) and p.line is None
+                      for p in problems[n_before:])
         problems[n_before:] = _relocate(problems[n_before:], base_path, file, line, "extends",
                                         f"base config '{base_name}'")
-        if len(problems) == n_before or all(p.message != "file not found" for p in problems[n_before:]):
-            return None, smap
-        problems.append(Problem(file, line, "extends", f"base config '{base_name}' not found",
-                                "check the file name; it is relative to this file"))
+        if missing:
+            problems.append(Problem(file, line, "extends", f"base config '{base_name}' not found",
+                                    "check the file name; it is relative to this file"))
         return None, smap
     return _merge(base, data, base_map, smap, ()), base_map
 
@@ -127,9 +131,9 @@ def _relocate(found: list[Problem], path: Path, file: str | None, line: int | No
     line that names the file: ``/dev/zero: is not a regular file`` becomes
     ``config.yaml:2: extends: base config '/dev/zero' is not a regular file``."""
     shown = display_path(path)
-    return [Problem(file, line, key, f"{what} {p.message}", p.hint)
-            if p.file == shown and p.line is None and p.message != "file not found" else p
-            for p in found]
+    whole = [p for p in found if p.file == shown and p.line is None]
+    return [Problem(file, line, key, f"{what} {p.message}", p.hint) if p in whole else p
+            for p in found if not (p in whole and p.message == "file not found")]   # callers name it
 
 
 def _merge(base: dict, over: dict, base_map: SourceMap, over_map: SourceMap, path: KeyPath) -> dict:
@@ -167,6 +171,9 @@ def _include_constraints(raw: dict, smap: SourceMap, problems: list[Problem]) ->
             merged.append(entry)
             continue
         file, line = smap.locate(("constraints", i))
+        if _unusable_name(entry):
+            problems.append(Problem(file, line, f"constraints[{i}]", _unusable_name(entry), "write a plain file name"))
+            continue
         base_dir = Path(file).parent if file else Path.cwd()
         included, inc_map, found = load_yaml(base_dir / entry)
         if found:
@@ -200,12 +207,24 @@ def _include_constraints(raw: dict, smap: SourceMap, problems: list[Problem]) ->
     return {**raw, "constraints": merged}
 
 
-def _absolute_data_paths(raw: dict, smap: SourceMap) -> None:
+def _unusable_name(name: str) -> str:
+    """Why a file name cannot name a file ('' when it can): empty, or holding control characters."""
+    if not name.strip():
+        return "the file name is empty"
+    if CONTROL.search(name):
+        return f"the file name {name!r} holds a control character"
+    return ""
+
+
+def _absolute_data_paths(raw: dict, smap: SourceMap, problems: list[Problem]) -> None:
     data = raw.get("data")
     if not isinstance(data, dict):
         return
     for key, value in list(data.items()):
-        if isinstance(value, str) and key in DATA_KEYS:
+        if isinstance(value, str) and key in DATA_KEYS and _unusable_name(value):
+            problems.append(Problem(*smap.locate(("data", key)), f"data.{key}", _unusable_name(value),
+                                    "write a plain file name"))   # left as written: never opened
+        elif isinstance(value, str) and key in DATA_KEYS:
             file = smap.file_of(("data", key))
             base = Path(file).parent if file and file != "--set" else Path.cwd()
             data[key] = str((base / value).resolve())
@@ -219,6 +238,11 @@ def _apply_overrides(raw: dict, smap: SourceMap, overrides: Iterable[str], probl
                                     "write --set path.to.key=value, e.g. --set solver.time_limit_s=60"))
             continue
         key, value_text = text.split("=", 1)
+        bad = _bad_key_path(key)
+        if bad:
+            problems.append(Problem("--set", None, repr(key) if CONTROL.search(key) else key, bad,
+                                    "write --set section.key=value with plain key names"))
+            continue
         parts: list[Any] = [int(p) if INDEX.fullmatch(p) else p for p in key.strip().split(".")]
         value, found = parse_value(value_text, "--set")
         if found:
@@ -228,6 +252,8 @@ def _apply_overrides(raw: dict, smap: SourceMap, overrides: Iterable[str], probl
         for i, part in enumerate(parts[:-1]):
             if isinstance(node, dict):
                 parts[i] = part = _written_key(node, part)
+                if part not in node:   # a key the files do not have: an error about it names --set
+                    smap.where[tuple(parts[: i + 1])] = ("--set", None)
                 node = node.setdefault(part, {})
             elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
                 node = node[part]
@@ -245,9 +271,28 @@ def _apply_overrides(raw: dict, smap: SourceMap, overrides: Iterable[str], probl
                 problems.append(Problem("--set", None, key, "cannot set this key", "check the key path"))
                 continue
             if parts[0] == "data" and isinstance(value, str):
+                if _unusable_name(value):
+                    problems.append(Problem("--set", None, key, _unusable_name(value), "write a plain file name"))
+                    continue
                 node[parts[-1]] = str(Path(value).resolve())
             smap.drop_under(tuple(parts))
             smap.where[tuple(parts)] = ("--set", None)
+
+
+MAX_OVERRIDE_DEPTH = 16
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _bad_key_path(key: str) -> str:
+    """Why an override's key path cannot be used ('' when it can)."""
+    if CONTROL.search(key):
+        return "the key path holds a control character"
+    parts = key.strip().split(".")
+    if any(not part.strip() for part in parts):
+        return "the key path has an empty part (two dots, or a dot at an end)"
+    if len(parts) > MAX_OVERRIDE_DEPTH:
+        return f"the key path is deeper than {MAX_OVERRIDE_DEPTH} levels"
+    return ""
 
 
 def _written_key(mapping: dict, key: Any) -> Any:
@@ -274,7 +319,10 @@ def _pydantic_problems(exc: ValidationError, raw: dict, smap: SourceMap) -> list
             continue
         for err in errs:
             message, hint = _explain(err, path, raw)
-            problems.append(Problem(file, line, dotted(path), message, hint))
+            where = (file, line)
+            if err["type"] == "union_tag_invalid":   # the kind is wrong: name the line that wrote it
+                where = smap.locate(path + ("kind",))
+            problems.append(Problem(*where, dotted(path), message, hint))
     return _dedupe(problems)
 
 

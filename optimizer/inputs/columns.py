@@ -204,9 +204,10 @@ PRICES = [
     col("gas_hub_usd_per_mmbtu", "float", "gas hub price (Henry Hub) that year, replacing the techs table's "
         "fuel_price_usd_per_mmbtu of gas techs (blank: keep it)", default=float("nan"), minimum=-100, maximum=1e4),
     col("grid_price_adder_usd_per_mwh", "float", "added to the region's grid energy price that year (capacity "
-        "prices, tariff changes); may be negative", default=0.0, minimum=-MAX_USD_PER_MWH, maximum=MAX_USD_PER_MWH),
-    col("grid_co2_factor", "float", "grid carbon intensity that year relative to the regions table's", default=1.0,
-        minimum=0, maximum=10),
+        "prices, tariff changes); may be negative (blank: not given, 0 unless an earlier row says)",
+        default=float("nan"), minimum=-MAX_USD_PER_MWH, maximum=MAX_USD_PER_MWH),
+    col("grid_co2_factor", "float", "grid carbon intensity that year relative to the regions table's (blank: not "
+        "given, 1 unless an earlier row says)", default=float("nan"), minimum=0, maximum=10),
 ]
 
 TABLES = {"regions": REGIONS, "sites": SITES, "techs": TECHS, "gpus": GPUS, "profiles": PROFILES,

@@ -42,6 +42,7 @@ def to_wide(frame: pd.DataFrame, key: str, values: list[str], shown: str) -> tup
     reference = None
     for name, group in frame.groupby(key, sort=False):
         problems += _check_year(group, f"{key} {name}", shown)
+        problems += _partly_blank(group, values, f"{key} {name}", shown)
         times = pd.DatetimeIndex(group["_t"]).sort_values()
         if reference is None:
             reference = times
@@ -55,6 +56,21 @@ def to_wide(frame: pd.DataFrame, key: str, values: list[str], shown: str) -> tup
     wide.columns = [f"{value}|{name}" for value, name in wide.columns]
     wide.index.name = "timestamp"
     return wide, []
+
+
+def _partly_blank(group: pd.DataFrame, values: list[str], what: str, shown: str) -> list[Problem]:
+    """A value blank in some hours but not all (a column left out, or blank throughout, is allowed)."""
+    problems = []
+    for column in values:
+        if column not in group.columns:
+            continue
+        blank = group[column].isna().to_numpy()
+        if blank.any() and not blank.all():
+            line = int(group["_line"].to_numpy()[blank.nonzero()[0][0]])
+            problems.append(Problem(shown, line, f"row {line}, column {column}",
+                                    f"{what}: {column} is blank in {int(blank.sum()):,} of {len(blank):,} hours",
+                                    "give a value for every hour, or leave the whole column empty"))
+    return problems
 
 
 def _parse_times(text: pd.Series, lines, shown: str) -> tuple[pd.Series | None, list[Problem]]:

@@ -114,7 +114,7 @@ def _region_shapes(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]):
 
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     shapes, problems = None, []
-    if isinstance(data.get("region_shapes"), str):
+    if isinstance(data.get("region_shapes"), str) and usable_name(data["region_shapes"]):
         regions = frames["regions"].index if "regions" in frames else None
         shapes, problems = read_region_shapes(Path(data["region_shapes"]), regions)
         problems = [_problem(smap, ("data", "region_shapes"), f"{p.message}: {p.file}", p.hint)
@@ -125,14 +125,19 @@ def _region_shapes(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]):
     return shapes, problems
 
 
+def usable_name(name: str) -> bool:
+    """A file name that can be opened: no control characters (a NUL stops the operating system)."""
+    return not any(ord(c) < 32 or ord(c) == 127 for c in name)
+
+
 def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Read and check each table whose path the config gives."""
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     for name in TABLE_KEYS:
-        if not isinstance(data.get(name), str):
-            continue
+        if not isinstance(data.get(name), str) or usable_name(data[name]) is False:
+            continue    # not given, or a name that cannot be opened (reported when composing)
         path = Path(data[name])
         frame, found = read_table(name, path)
         for p in found:
@@ -242,25 +247,30 @@ def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, sour
 
 
 def price_paths(table: pd.DataFrame | None, regions: list[str], years: list[int]) -> dict[tuple[str, int], PricePoint]:
-    """(region, model year) -> prices. A row holds from its year until the next row of the same
-    region; a region's own rows win over the rows for every region (blank region_id); before the
-    first row, and without a table, the regions and techs tables' prices hold."""
+    """(region, model year) -> prices. Each column is a step path: a value holds from its row's year
+    until a later row gives one. For a region, its own rows' values come first, then the values of
+    the rows for every region (blank region_id); where neither gives one, the regions and techs
+    tables' prices hold (hub: the techs table's fuel price, adder 0, carbon factor 1)."""
     if table is None or table.empty:
         return {}
+    columns = ("gas_hub_usd_per_mmbtu", "grid_price_adder_usd_per_mwh", "grid_co2_factor")
     out = {}
     for r in regions:
-        own = table[table["region_id"] == r]
-        rows = own if not own.empty else table[table["region_id"] == ""]
-        rows = rows.sort_values("year")
         for y in years:
-            past = rows[rows["year"] <= y]
-            if past.empty:
-                continue
-            last = past.iloc[-1]
-            hub = last["gas_hub_usd_per_mmbtu"]
-            out[r, y] = PricePoint(None if hub != hub else float(hub), float(last["grid_price_adder_usd_per_mwh"]),
-                                   float(last["grid_co2_factor"]))
+            values = [_path_value(table, r, y, c) for c in columns]
+            if any(v is not None for v in values):
+                hub, adder, factor = values
+                out[r, y] = PricePoint(hub, 0.0 if adder is None else adder, 1.0 if factor is None else factor)
     return out
+
+
+def _path_value(table: pd.DataFrame, r: str, y: int, column: str) -> float | None:
+    """The latest value of ``column`` at or before ``y``: region r's own rows first, then every region's."""
+    for scope in (r, ""):
+        rows = table[(table["region_id"] == scope) & (table["year"] <= y) & table[column].notna()]
+        if not rows.empty:
+            return float(rows.sort_values("year")[column].iloc[-1])
+    return None
 
 
 def _step(value, years: list[int], base: dict[int, float]) -> dict[int, float]:
@@ -373,12 +383,16 @@ def _solver_option_checks(raw: dict, smap: SourceMap) -> list[Problem]:
             for name, message in rejected_highs_options(options).items()]
 
 
+MIN_YEAR, MAX_YEAR = 1000, 3000   # beyond any horizon the schema allows; guards range() against huge ints
+
+
 def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
     """Every year the config names is a model year."""
     first, last = _get(raw, "horizon", "first_year"), _get(raw, "horizon", "last_year")
     step = _get(raw, "horizon", "period_length_years") or 1
-    if not all(isinstance(v, int) for v in (first, last, step)) or step < 1 or last < first:
-        return []
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (first, last, step)) or step < 1 \
+            or last < first or not (MIN_YEAR <= first <= last <= MAX_YEAR):
+        return []      # the schema reports the horizon itself
     years = list(range(first, last + 1, step))
     span = f"{first}–{years[-1]}" + (f" every {step} years" if step > 1 else "")
     problems = []

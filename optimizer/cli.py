@@ -85,6 +85,9 @@ def validate(config: Path = ConfigArgument, set_: Optional[List[str]] = SetOptio
     for key, value in inputs.summary().items():
         table.add_row(escape(key), escape(str(value)))
     console.print(table)
+    for note in inputs.notes:
+        console.print(f"note: {note}" if not note.startswith("warning:") else note, markup=False, highlight=False,
+                      soft_wrap=True)
 
 
 @app.command()
@@ -109,6 +112,9 @@ def run(config: Path = ConfigArgument,
         print_outcome_line(console, outcome)
     else:
         print_run(console, outcome)
+        for note in outcome.inputs.notes:
+            err_console.print(note if note.startswith("warning:") else f"note: {note}", markup=False,
+                              highlight=False, soft_wrap=True)
     if outcome.summary.get("rescued_from"):
         err_console.print(f"could not write {outcome.summary['rescued_from']}: the results are in {outcome.out_dir}",
                           markup=False, highlight=False, soft_wrap=True)

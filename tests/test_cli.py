@@ -135,3 +135,25 @@ def test_forbidding_every_site_is_explained(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "the compute target 2027 is 200,000 h100e short (of 200,000)" in out
     assert "Traceback" not in out
+
+
+def test_validate_notes_defaulted_columns_and_die_counts(tmp_path, monkeypatch, capsys):
+    """Tables without the newer columns load with a note; a supply comment that counts dies of a
+    two-die product draws a warning with its file and line."""
+    gpu = row(GPU, gpu_id="R2", dies_per_gpu=2, cluster_usd_per_gpu=0.0, cluster_it_kw_per_gpu=0.0)
+    case = write_case(tmp_path / "case", {"targets": {"compute_h100e": {2026: 10}}}, gpus=[gpu])
+    text = case.read_text().replace("targets:", "supply:\n  gpus_per_year:\n    R2: {2026: 1000}   # GPU dies\ntargets:")
+    case.write_text(text)
+    assert run_cli(monkeypatch, "validate", case) == 0
+    out = " ".join(capsys.readouterr().out.split())      # unwrapped
+    folder = tmp_path / "case"
+    assert (f"note: {folder / 'regions.csv'} has no column demand_charge_usd_per_kw_month, take_or_pay_share, "
+            "contract_min_years, gas_basis_usd_per_mmbtu, gas_delivery_usd_per_mmbtu, line_usd_per_mw_km: every "
+            "row takes the default (demand_charge_usd_per_kw_month = 0,") in out
+    assert f"note: {folder / 'sites.csv'} has no column line_distance_km, substation_usd, fixed_load_mw" in out
+    assert f"note: {folder / 'techs.csv'} has no column supply_mw_per_year: every row takes the default " \
+        "(supply_mw_per_year = no limit)" in out
+    assert f"{folder / 'gpus.csv'} has no column" not in out          # the GPU table has them all
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "R2: {2026: 1000}" in t)
+    assert (f"warning: {case}:{line}: supply.gpus_per_year.R2 speaks of dies, but GPUs are counted as packages "
+            "(2 dies each): divide die counts by 2") in out

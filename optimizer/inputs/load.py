@@ -10,6 +10,7 @@ given year (a step function), except compute targets, which apply in the years g
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -58,6 +59,7 @@ class Inputs:
     compute_target_h100e: dict[int, float]
     fixed_load_mw: dict[tuple[str, int], float] = field(default_factory=dict)   # (site, year) -> MW, where > 0
     prices: dict[tuple[str, int], "PricePoint"] = field(default_factory=dict)   # (region, year) -> price path
+    notes: list[str] = field(default_factory=list)   # things to know that are not mistakes (validate prints them)
     files: dict[str, str] = field(default_factory=dict)
     source: SourceMap | None = None
     region_shapes: Any = None   # GeoDataFrame (region_id, geometry) or None
@@ -105,7 +107,72 @@ def load_all(path: str | Path, overrides: Iterable[str] = (), cluster: bool = Tr
     if problems:
         raise InputError(problems)
     loaded = LoadedConfig(config, Path(path).resolve(), smap, raw)
-    return loaded, _assemble(config, frames, slices, smap, shapes)
+    inputs = _assemble(config, frames, slices, smap, shapes)
+    inputs.notes.extend(defaulted_notes(raw, frames) + die_notes(config, frames, smap))
+    return loaded, inputs
+
+
+NEW_COLUMNS = {   # columns added to the tables later: a table without them gets a note, not an error
+    "regions": {"demand_charge_usd_per_kw_month", "take_or_pay_share", "contract_min_years", "line_usd_per_mw_km",
+                "gas_basis_usd_per_mmbtu", "gas_delivery_usd_per_mmbtu"},
+    "sites": {"line_distance_km", "substation_usd", "fixed_load_mw"},
+    "techs": {"supply_mw_per_year"},
+    "gpus": {"cluster_usd_per_gpu", "cluster_it_kw_per_gpu", "dies_per_gpu"},
+}
+
+
+def defaulted_notes(raw: dict, frames: dict[str, pd.DataFrame]) -> list[str]:
+    """One note per table that leaves out columns the model has gained: their defaults are used."""
+    from optimizer.inputs.columns import TABLES
+
+    notes = []
+    for name, added in NEW_COLUMNS.items():
+        frame = frames.get(name)
+        missing = [c for c in (frame.attrs.get("defaulted", []) if frame is not None else []) if c in added]
+        if missing:
+            defaults = {c.name: c.default for c in TABLES[name]}
+            shown = ", ".join(f"{c} = {_default_text(defaults[c])}" for c in missing)
+            notes.append(f"{display_path(raw['data'][name])} has no column {', '.join(missing)}: every row "
+                         f"takes the default ({shown}); see docs/data.md")
+    return notes
+
+
+def _default_text(value) -> str:
+    if isinstance(value, float) and value == INF:
+        return "no limit"
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
+
+
+DIE_WORDS = re.compile(r"\bdies?\b", re.IGNORECASE)
+
+
+def die_notes(config: Config, frames: dict[str, pd.DataFrame], smap: SourceMap) -> list[str]:
+    """A warning where a config's GPU supply for a multi-die product reads as counted per die (its
+    comment speaks of dies): the model counts GPUs as packages."""
+    gpus = frames.get("gpus")
+    if gpus is None:
+        return []
+    notes = []
+    for g in config.supply.gpus_per_year:
+        dies = int(gpus.at[g, "dies_per_gpu"]) if g in gpus.index else 1
+        if dies <= 1:
+            continue
+        for path in (("supply", "gpus_per_year", g), ("supply", "gpus_per_year")):
+            file, line = smap.locate(path)
+            if file and line and DIE_WORDS.search(_comment(file, line)):
+                notes.append(f"warning: {file}:{line}: supply.gpus_per_year.{g} speaks of dies, but GPUs are counted "
+                             f"as packages ({dies} dies each): divide die counts by {dies}")
+                break
+    return notes
+
+
+def _comment(file: str, line: int) -> str:
+    """The comment on line ``line`` of ``file`` ('' if none or unreadable)."""
+    try:
+        text = Path(file).read_text(encoding="utf-8").splitlines()[line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return ""
+    return text.split("#", 1)[1] if "#" in text else ""
 
 
 def _region_shapes(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]):

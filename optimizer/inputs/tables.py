@@ -78,6 +78,8 @@ def read_table(table: str, path: Path) -> tuple[pd.DataFrame | None, list[Proble
                                         f"unknown tech kind '{kind}'", did_you_mean(kind, TECH_KINDS)))
     if typed is not None:
         typed.attrs["table"] = table
+        # optional columns the file leaves out: every row takes the default (validate says so)
+        typed.attrs["defaulted"] = [c.name for c in TABLES[table] if not c.required and c.name not in frame.columns]
     return (typed if not problems else None), problems
 
 

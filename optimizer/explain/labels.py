@@ -95,6 +95,11 @@ def _equipment(ix, k, y):
                  ix.K[k]["supply_mw_per_year"] * ix.period_years, True)
 
 
+def _fleet(ix, k, y):
+    name = ix.K[k].get("name") or k
+    return Limit("supply", f"{name} fleet in {y}", "MW", 1.0, ix.K[k]["fleet_mw"], True)
+
+
 def _contract_term(ix, s, y):
     years = ix.R[ix.region_of[s]]["contract_min_years"]
     return Limit("grid", f"{years}-year grid contract term at {site_name(ix, s)} in {y}", "MW", 1.0, None, False)
@@ -125,7 +130,7 @@ RULES = {
     "compute_target_lower": _target, "compute_supply_upper": _supply, "compute_cluster_lower": _cluster,
     "compute_water_upper": _water, "sites_shell_upper": _campus, "grid_headroom_upper": _headroom,
     "grid_connection_upper": _connection, "grid_upgrade_total_upper": _upgrade,
-    "power_gas_permit_upper": _permit, "power_supply_upper": _equipment,
+    "power_gas_permit_upper": _permit, "power_supply_upper": _equipment, "power_fleet_upper": _fleet,
     "grid_contract_term_lower": _contract_term, "power_land_upper": _land, "budget_capex_upper": _budget,
     "budget_total_upper": _budget_total, "emissions_cap_upper": _carbon, "emissions_clean_share_lower": _clean,
 }
@@ -183,6 +188,7 @@ ROW_TEXT = {
     "grid_contract_new_lower": "a rise of the grid contract at {site} in {y} is a new contract",
     "grid_take_or_pay_lower": "take-or-pay energy of the grid contract at {site} in {y}",
     "grid_substation_once_upper": "one new substation at {site}",
+    "grid_exit_upper": "the grid contract signed at {site} in {y} is ended at most once",
     "grid_substation_upgrade_upper": "a grid upgrade at {site} in {y} needs its substation",
     "reliability_firm_lower": "firm capacity with the reserve margin at {site} in {y}",
     "reliability_n1_lower": "N+1 on {k} at {site} in {y}",
@@ -202,7 +208,7 @@ INDEX_FIELDS = {
     "dispatch_soc_max_def": ("s", "k", "y", "h"), "dispatch_soc_min_def": ("s", "k", "y", "h"),
     "dispatch_soc_day_upper": ("s", "k", "y", "d"), "dispatch_soc_day_lower": ("s", "k", "y", "d"),
     "grid_open_upper": ("s", "y"), "grid_import_upper": ("s", "y", "h"), "grid_contract_new_lower": ("s", "y"),
-    "grid_take_or_pay_lower": ("s", "y"), "grid_substation_once_upper": ("s",),
+    "grid_take_or_pay_lower": ("s", "y"), "grid_substation_once_upper": ("s",), "grid_exit_upper": ("s", "y"),
     "grid_substation_upgrade_upper": ("s", "y"),
     "reliability_firm_lower": ("s", "y"), "reliability_n1_lower": ("s", "k", "y"),
     "reliability_n1_link": ("s", "k", "y"), "costs_capex_def": ("c", "y"), "costs_annual_def": ("c", "y"),

@@ -72,6 +72,8 @@ REGIONS = [
         default=0.0, minimum=-100, maximum=1e4),
     col("gas_delivery_usd_per_mmbtu", "float", "delivery to an on-site plant (local distribution, lateral), added to "
         "every gas-burning tech's fuel price", default=0.0, minimum=0, maximum=1e4),
+    col("exit_fee_usd_per_kw", "float", "fee to end contracted MW inside its minimum term (blank: contracts "
+        "cannot be ended inside their term)", default=INF, minimum=0, maximum=MAX_USD_PER_KW),
     col("line_usd_per_mw_km", "float", "cost of the line from a campus to the grid, per MW of upgrade and km "
         "(times the site's line_distance_km)", default=0.0, minimum=0, maximum=MAX_USD_PER_KW),
 ]
@@ -144,6 +146,10 @@ TECHS = [
         maximum=MAX_MW),
     col("supply_mw_per_year", "float", "MW this buyer can get online per year, all sites together: the "
         "equipment supply chain (blank: no limit)", default=INF, minimum=0, maximum=MAX_MW),
+    col("fleet_mw", "float", "MW of the tech in service at once over all sites: a rental fleet (blank: no limit)",
+        default=INF, minimum=0, maximum=MAX_MW),
+    col("rented", "bool", "rented, not bought: its fixed cost (fom_usd_per_kw_year) is rent, reported as rental",
+        default=False),
 ]
 
 GPUS = [

@@ -113,10 +113,10 @@ def load_all(path: str | Path, overrides: Iterable[str] = (), cluster: bool = Tr
 
 
 NEW_COLUMNS = {   # columns added to the tables later: a table without them gets a note, not an error
-    "regions": {"demand_charge_usd_per_kw_month", "take_or_pay_share", "contract_min_years", "line_usd_per_mw_km",
-                "gas_basis_usd_per_mmbtu", "gas_delivery_usd_per_mmbtu"},
+    "regions": {"demand_charge_usd_per_kw_month", "take_or_pay_share", "contract_min_years", "exit_fee_usd_per_kw",
+                "line_usd_per_mw_km", "gas_basis_usd_per_mmbtu", "gas_delivery_usd_per_mmbtu"},
     "sites": {"line_distance_km", "substation_usd", "fixed_load_mw"},
-    "techs": {"supply_mw_per_year"},
+    "techs": {"supply_mw_per_year", "fleet_mw", "rented"},
     "gpus": {"cluster_usd_per_gpu", "cluster_it_kw_per_gpu", "dies_per_gpu"},
 }
 
@@ -140,6 +140,8 @@ def defaulted_notes(raw: dict, frames: dict[str, pd.DataFrame]) -> list[str]:
 def _default_text(value) -> str:
     if isinstance(value, float) and value == INF:
         return "no limit"
+    if isinstance(value, bool):
+        return str(value).lower()
     return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 

@@ -15,13 +15,14 @@ energy, carbon, unserved) go straight into the objective vector and are evaluate
 (see :mod:`optimizer.model.accounts`).
     annuity_<asset>  Σ over assets in service in y of capex · crf(rate, life)  (only years inside the
                      horizon are counted, so a late build is not charged its whole price)
-    fixed_om         Σ fom_usd_per_kw_year[k] · 1000 · cap_mw[s, k, y]
+    fixed_om         Σ fom_usd_per_kw_year[k] · 1000 · cap_mw[s, k, y]   (rental: the same for rented techs)
     fuel             Σ_h w_h · gen_mw · heat_rate[k] / 1000 · fuel_price[s, k, y]  (gas: hub price of the
                      year + regional basis + delivery, see Index.fuel_usd_per_mmbtu)
     variable_om      Σ_h w_h · gen_mw · vom[k]
     grid_energy      Σ_h w_h · import_mw · (grid_price[r(s), h] + grid_price_adder[r(s), y])  (hourly where
                      grid profiles are given; the adder from the prices table)
     demand_charge    12 · demand_charge_usd_per_kw_month[r(s)] · 1000 · grid_mw[s, y]
+    grid_exit        exit_fee_usd_per_kw[r(s)] · 1000 · Σ_b grid_exit_mw[s, b, y]   (one-off, in the year of exit)
     take_or_pay      grid_top_shortfall_gwh[s, y] · 1000 · (grid_price_usd_per_mwh[r(s)] + grid_price_adder[r(s), y])
     carbon           carbon_price[y] · emissions_t[y]
     unserved         Σ_h w_h · unserved_mw · value_of_lost_load
@@ -40,8 +41,9 @@ from optimizer.model.power_capacity import is_lumpy
 from optimizer.model.rows import add_block
 
 CAPEX_CATEGORIES = ("sites", "gpus", "power", "grid", "grid_line", "substation")
-ASSET_CATEGORIES = tuple("annuity_" + c for c in CAPEX_CATEGORIES) + ("fixed_om",)
-OPERATING_CATEGORIES = ("fuel", "variable_om", "grid_energy", "demand_charge", "take_or_pay", "carbon", "unserved")
+ASSET_CATEGORIES = tuple("annuity_" + c for c in CAPEX_CATEGORIES) + ("fixed_om", "rental")
+OPERATING_CATEGORIES = ("fuel", "variable_om", "grid_energy", "demand_charge", "take_or_pay", "grid_exit", "carbon",
+                        "unserved")
 COST_CATEGORIES = ASSET_CATEGORIES + OPERATING_CATEGORIES
 
 
@@ -134,7 +136,8 @@ def costs_annual_def(m, ix: Index, index) -> None:
             if built <= y < built + life:
                 terms.add(("annuity_" + category, y), var, key, yearly)
     for (s, k, y) in m.cap_mw:
-        terms.add(("fixed_om", y), m.cap_mw, (s, k, y), ix.K[k]["fom_usd_per_kw_year"] * 1e3 / MUSD)
+        category = "rental" if ix.K[k]["rented"] else "fixed_om"
+        terms.add((category, y), m.cap_mw, (s, k, y), ix.K[k]["fom_usd_per_kw_year"] * 1e3 / MUSD)
     block = add_block(m, "costs_annual_def", index, lower=0.0, upper=0.0)
     block.term(m.asset_cost_musd, range(len(index)), index, 1.0)
     terms.write(block)
@@ -159,6 +162,8 @@ def operating_terms(m, ix: Index) -> dict[tuple[str, int], Terms]:
         charge = ix.R[ix.region_of[s]]["demand_charge_usd_per_kw_month"]
         if charge > 0:
             out["demand_charge", y].add(m.grid_mw, (s, y), 12 * charge * 1e3 / MUSD)
+    for (s, b, y) in m.grid_exit_mw:
+        out["grid_exit", y].add(m.grid_exit_mw, (s, b, y), ix.R[ix.region_of[s]]["exit_fee_usd_per_kw"] * 1e3 / MUSD)
     for (s, y) in m.grid_top_shortfall_gwh:
         r = ix.region_of[s]
         out["take_or_pay", y].add(m.grid_top_shortfall_gwh, (s, y),

@@ -7,6 +7,8 @@ Variables
     grid_upgrade_mw[s, y] ≥ 0       interconnection upgrade energised at s in y (not before the queue year)
     grid_contract_new_mw[s, y] ≥ 0  contract MW signed in y (at least the rise of grid_mw), held for the
                                     region's minimum term (only where the region has one)
+    grid_exit_mw[s, b, y] ≥ 0       contract MW of vintage b ended in y inside its term, for the region's
+                                    exit fee (only where the region sets one)
     grid_top_shortfall_gwh[s, y] ≥ 0  energy billed under take-or-pay but not taken (only where the
                                     region has a take-or-pay share)
     substation_build[s, y] ∈ {0, 1}   the campus's new substation comes online in y (only where the
@@ -42,8 +44,12 @@ def add_contracts(m, ix: Index) -> None:
     """Minimum contract terms and take-or-pay, where a site's region has them."""
     term = [(s, y) for s, y in m.grid_mw if _region(ix, s)["contract_min_years"] > 0]
     m.grid_contract_new_mw = pyo.Var(term, domain=pyo.NonNegativeReals)
+    exits = [(s, b, y) for s, b in term if finite(_region(ix, s)["exit_fee_usd_per_kw"])
+             for y in ix.years if b < y and (s, y) in m.grid_mw and y - b < _region(ix, s)["contract_min_years"]]
+    m.grid_exit_mw = pyo.Var(exits, domain=pyo.NonNegativeReals)
     grid_contract_new_lower(m, ix)
     grid_contract_term_lower(m, ix)
+    grid_exit_upper(m, ix)
     top = [(s, y) for s, y in m.grid_mw if _region(ix, s)["take_or_pay_share"] > 0]
     m.grid_top_shortfall_gwh = pyo.Var(top, domain=pyo.NonNegativeReals)
     grid_take_or_pay_lower(m, ix)
@@ -82,10 +88,24 @@ def contract_vintages(ix: Index, m, s: str, y: int) -> list[int]:
     return [b for b in ix.years if b <= y and y - b < term and (s, b) in m.grid_contract_new_mw]
 
 
+def _exits(m, s: str, b: int, until: int) -> list:
+    """Exit variables of contract vintage b at s in years up to ``until``."""
+    return [m.grid_exit_mw[s, b, y] for y in range(b + 1, until + 1) if (s, b, y) in m.grid_exit_mw]
+
+
 def grid_contract_term_lower(m, ix: Index) -> None:
-    """Contracts are held for their minimum term: grid_mw[s, y] ≥ Σ_{b ≤ y, y − b < term} grid_contract_new_mw[s, b]."""
+    """Contracts are held for their minimum term unless ended for the exit fee:
+    grid_mw[s, y] ≥ Σ_{b ≤ y, y − b < term} (grid_contract_new_mw[s, b] − Σ_{b < e ≤ y} grid_exit_mw[s, b, e])."""
     m.grid_contract_term_lower = pyo.Constraint(m.grid_contract_new_mw.index_set(), rule=lambda m, s, y: (
-        m.grid_mw[s, y] - pyo.quicksum(m.grid_contract_new_mw[s, b] for b in contract_vintages(ix, m, s, y)) >= 0))
+        m.grid_mw[s, y] - pyo.quicksum(m.grid_contract_new_mw[s, b] - pyo.quicksum(_exits(m, s, b, y))
+                                       for b in contract_vintages(ix, m, s, y)) >= 0))
+
+
+def grid_exit_upper(m, ix: Index) -> None:
+    """A contract is ended at most once: Σ_e grid_exit_mw[s, b, e] ≤ grid_contract_new_mw[s, b]."""
+    vintages = sorted({(s, b) for s, b, _ in m.grid_exit_mw})
+    m.grid_exit_upper = pyo.Constraint(vintages, rule=lambda m, s, b: pyo.quicksum(_exits(m, s, b, ix.years[-1]))
+                                       - m.grid_contract_new_mw[s, b] <= 0)
 
 
 def grid_take_or_pay_lower(m, ix: Index) -> None:

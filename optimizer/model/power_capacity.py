@@ -34,6 +34,7 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     power_gas_permit_upper(m, ix)
     power_land_upper(m, ix)
     power_supply_upper(m, ix)
+    power_fleet_upper(m, ix)
 
 
 def cap_upper_mw(ix: Index, s: str, k: str, permit: bool = True) -> float | None:
@@ -88,3 +89,12 @@ def power_supply_upper(m, ix: Index) -> None:
     m.power_supply_upper = pyo.Constraint(rows, rule=lambda m, k, y: pyo.quicksum(
         m.cap_added_mw[s, k, y] for s in ix.sites if (s, k, y) in m.cap_added_mw)
         <= ix.K[k]["supply_mw_per_year"] * ix.period_years)
+
+
+def power_fleet_upper(m, ix: Index) -> None:
+    """A rental fleet: MW of a tech in service at once over all sites within its fleet:
+    Σ_s cap_mw[s, k, y] ≤ fleet_mw[k]."""
+    rows = [(k, y) for k in ix.techs for y in ix.years if finite(ix.K[k]["fleet_mw"])
+            and any((s, k, y) in m.cap_mw for s in ix.sites)]
+    m.power_fleet_upper = pyo.Constraint(rows, rule=lambda m, k, y: pyo.quicksum(
+        m.cap_mw[s, k, y] for s in ix.sites if (s, k, y) in m.cap_mw) <= ix.K[k]["fleet_mw"])

@@ -22,17 +22,19 @@ def test_every_constraint_is_documented(tmp_path):
              row(GAS, tech_id="bat", kind="storage", fuel="none", storage_hours=4.0),
              row(GAS, tech_id="ppa", kind="ppa", fuel="none")]
     techs[1]["supply_mw_per_year"] = 100.0
+    techs[1]["fleet_mw"] = 100.0
     site = row(SITE, grid_existing_mw=10.0, grid_upgrade_max_mw=10.0, gas_permit_mw=50.0, solar_land_mw=50.0,
                substation_usd=1e6, line_distance_km=10.0, fixed_load_mw=1.0)
     region = row(REGION, headroom_mw=100.0, demand_charge_usd_per_kw_month=5.0, take_or_pay_share=0.5,
-                 contract_min_years=2, line_usd_per_mw_km=1000.0)
+                 contract_min_years=2, line_usd_per_mw_km=1000.0, exit_fee_usd_per_kw=100.0)
     gpu = row(GPU, supply_gpus_per_year=100)
     constraints = [{"kind": k, **extra} for k, extra in [
         ("tech_capacity", {"tech": "gas", "max_mw": 100, "min_mw": 0}), ("site_count", {"max": 1, "min": 0}),
         ("force_site", {"site": "A"}), ("max_share", {"tech": "gas", "max_share": 1.0}),
         ("gpu_count", {"max_gpus": 1000, "min_gpus": 0}), ("forbid_tech", {"tech": "gas2", "site": "B"}),
         ("earliest_year", {"tech": "pv2", "year": 2026})]]
-    config = {"targets": {"compute_h100e": {2026: 5}, "single_cluster": [{"year": 2026, "min_gpus": 1}]},
+    config = {"horizon": {"first_year": 2026, "last_year": 2027},   # two years: contract exits have rows
+              "targets": {"compute_h100e": {2026: 5}, "single_cluster": [{"year": 2026, "min_gpus": 1}]},
               "budget": {"capex_usd_per_year": 1e12, "capex_usd_total": 1e13},
               "policy": {"carbon_cap_t": {2026: 1e9}, "min_clean_share": 0.01},
               "reliability": {"n_minus_1": True, "value_of_lost_load_usd_per_mwh": 10000},

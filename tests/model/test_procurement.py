@@ -186,3 +186,43 @@ def test_all_in_cluster_price_and_power(tmp_path):
     assert value(m.it_mw["A", 2026]) == pytest.approx(0.0176)
     assert value(m.capex_musd["gpus", 2026]) == pytest.approx(0.48)
     assert sol.objective == pytest.approx(0.48 + 0.0176 * HOURS * 50 / 1e6)
+
+
+@pytest.mark.parametrize("fee_usd_per_kw, contracted_mw", [(50.0, [10, 2, 2]), (300.0, [10, 10, 10])])
+def test_exit_fee_ends_a_contract_inside_its_term(tmp_path, fee_usd_per_kw, contracted_mw):
+    """A 3-year term on 10 MW, then 2 MW of load. Ending 8 MW in 2027 saves 8 × $0.12M × 2 years
+    = $1.92M of demand charges: worth it at $50/kW ($0.4M), not at $300/kW ($2.4M)."""
+    region = row(REGION, demand_charge_usd_per_kw_month=10.0, contract_min_years=3,
+                 exit_fee_usd_per_kw=fee_usd_per_kw)
+    site = row(SITE, grid_existing_mw=50.0)
+    config = {"horizon": {"first_year": 2026, "last_year": 2028},
+              "targets": {"compute_h100e": {2026: 10, 2027: 2, 2028: 2}}}
+    m, sol = solve_case(tmp_path, config, sites=[site], regions=[region], techs=[])
+    assert [value(m.grid_mw["A", y]) for y in (2026, 2027, 2028)] == pytest.approx(contracted_mw)
+    energy = (10 + 2 + 2) * HOURS * 50 / 1e6
+    exit_musd = 8 * 1e3 * fee_usd_per_kw / 1e6 if contracted_mw[1] == 2 else 0.0
+    assert m.cost_musd["grid_exit", 2027] == pytest.approx(exit_musd)
+    assert sol.objective == pytest.approx(energy + 0.12 * sum(contracted_mw) + exit_musd)
+
+
+def test_rented_equipment_is_reported_as_rental(tmp_path):
+    """Rented turbines at $360/kW-year: 10 MW cost $3.6M a year of rental, no fixed O&M."""
+    tech = row(GAS, fom_usd_per_kw_year=360.0, capex_usd_per_kw=0.0, rented=True)
+    site = row(SITE, gas_permit_mw=50.0)
+    m, sol = solve_case(tmp_path, {"targets": {"compute_h100e": {2026: 10}}}, sites=[site], techs=[tech])
+    assert m.cost_musd["rental", 2026] == pytest.approx(3.6)
+    assert m.cost_musd["fixed_om", 2026] == pytest.approx(0.0)
+    assert sol.objective == pytest.approx(3.6 + 10 * HOURS * 10 * 3 / 1e6)
+
+
+def test_rental_fleet_caps_mw_in_service(tmp_path):
+    """A fleet of 6 MW of rented turbines for two years of 10 MW: 6 MW rented, 4 MW of a dearer tech,
+    although the supply chain would deliver more each year."""
+    techs = [row(GAS, fleet_mw=6.0, supply_mw_per_year=100.0, lifetime_years=1),
+             row(GAS, tech_id="gas2", capex_usd_per_kw=2000.0)]
+    site = row(SITE, gas_permit_mw=50.0)
+    config = {"horizon": {"first_year": 2026, "last_year": 2027}, "targets": {"compute_h100e": {2026: 10, 2027: 10}}}
+    m, sol = solve_case(tmp_path, config, sites=[site], techs=techs)
+    assert [value(m.cap_mw["A", "gas", y]) for y in (2026, 2027)] == pytest.approx([6.0, 6.0])
+    limit = describe(m.ix, "power_fleet_upper", ("gas", 2027))
+    assert (limit.what, limit.level) == ("gas engine fleet in 2027", 6.0)

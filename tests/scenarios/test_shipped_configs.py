@@ -24,15 +24,15 @@ CONFIGS = ROOT / "configs"
 #   clusters carry their network and storage ($10–20k and 0.13–0.42 kW per GPU).
 # - colossus 5.14 → 6.43 B$: the second 150 MW grid step, 83 MW of batteries and mobile turbines
 #   (what was built) instead of permanent engines, which now take 2 years; all-in H100 clusters.
-# - gigafactory 309.8 → 360.6 B$, 16 → 25 campuses: Rubin counted per package (72 per NVL72
-#   rack), Rubin Ultra from 2028, all-in clusters, the 2030 capex budget raised from $250B to $360B
-#   (at $250B the 2030 target is 5.4M h100e short), engines and mobile turbines capped at
-#   500 MW a year, frame turbines 5 years out.
+# - gigafactory 309.8 → 359.3 B$, 16 → all 26 campuses: Rubin counted per package (72 per NVL72
+#   rack), Rubin Ultra from 2028, all-in clusters, the 2030 capex budget raised from $250B to $365B
+#   (at $250B the 2030 target is 5.4M h100e short once clusters are priced all-in), engines at
+#   500 MW a year, the rental fleet of mobile turbines at 1 GW, frame turbines 5 years out.
 EXPECTED = {
     "example": (5.1723e9, {"abilene"}, {"2027", "2030"}),
     "colossus": (6.4339e9, {"memphis"}, {"2024", "2025"}),
-    "gigafactory": (360.61e9, {"abilene", "amarillo", "cheyenne", "clinton_il", "council_bluffs", "douglas_ga",
-                               "eagle_mountain", "ellendale", "goodyear", "homer_city", "huntsville",
+    "gigafactory": (359.35e9, {"abilene", "amarillo", "ashburn", "cheyenne", "clinton_il", "council_bluffs",
+                               "douglas_ga", "eagle_mountain", "ellendale", "goodyear", "homer_city", "huntsville",
                                "lake_charles", "louisa", "memphis", "mesa", "mount_pleasant", "new_albany",
                                "new_carlisle", "odessa", "pryor", "richland", "southaven", "sweetwater",
                                "temple", "valdosta"},

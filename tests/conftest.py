@@ -21,3 +21,11 @@ def chromium() -> str:
     if os.environ.get("SITING_REQUIRE_BROWSER") == "1":
         pytest.fail(f"SITING_REQUIRE_BROWSER=1 but {BROWSER_HELP}")
     pytest.skip(BROWSER_HELP)
+
+
+@pytest.fixture
+def grid_case(tmp_path) -> Path:
+    """A tiny solvable config: one grid site, one GPU product (tests/helpers.py grid_case_config)."""
+    from helpers import grid_case_config
+
+    return grid_case_config(tmp_path / "case")

@@ -84,3 +84,25 @@ def solve_case(folder: Path, config: dict, **tables):
     m = build_model(inputs)
     solution = solve(m, inputs.config.solver, inputs.config.objective.kind)
     return m, solution
+
+
+def siting(monkeypatch, *args) -> int:
+    """Run the ``siting`` command in-process with ``args``; its exit code."""
+    import sys
+
+    import pytest
+
+    from optimizer import cli
+
+    monkeypatch.setattr(sys, "argv", ["siting", *map(str, args)])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    return exit_info.value.code
+
+
+def grid_case_config(folder: Path) -> Path:
+    """One 50 MW grid site, a $1M 1-MW GPU unit (30 a year), 10 h100e wanted in 2026."""
+    site = row(SITE, grid_existing_mw=50.0)
+    gpu = row(GPU, price_usd_per_unit=1e6, supply_gpus_per_year=30)
+    return write_case(folder, {"name": "tiny", "targets": {"compute_h100e": {2026: 10}}}, sites=[site], techs=[],
+                      gpus=[gpu])

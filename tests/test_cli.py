@@ -10,26 +10,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from helpers import GPU, SITE, row, write_case
-from optimizer import cli
+from helpers import GPU, SITE, row, siting as run_cli, write_case
 from optimizer.progress import PlainProgress, solve_line, usd_of_musd
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(monkeypatch, *args) -> int:
-    monkeypatch.setattr(sys, "argv", ["siting", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main()
-    return exit_info.value.code
-
-
-@pytest.fixture
-def grid_case(tmp_path):
-    site = row(SITE, grid_existing_mw=50.0)
-    gpu = row(GPU, price_usd_per_unit=1e6, supply_gpus_per_year=30)
-    return write_case(tmp_path / "case", {"name": "tiny", "targets": {"compute_h100e": {2026: 10}}},
-                      sites=[site], techs=[], gpus=[gpu])
 
 
 @pytest.mark.parametrize("name", ["[/].yaml", "[red]missing.yaml", "[bold]x[/bold].yaml"])

@@ -11,26 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from helpers import GPU, SITE, row, write_case
-from optimizer import cli, pipeline
+from helpers import siting as run_cli
+from optimizer import pipeline
 from optimizer.errors import InputError
 from optimizer.report.run_data import check_finished
 from optimizer.run_folder import claim
-
-
-def run_cli(monkeypatch, *args) -> int:
-    monkeypatch.setattr(sys, "argv", ["siting", *map(str, args)])
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main()
-    return exit_info.value.code
-
-
-@pytest.fixture
-def grid_case(tmp_path):
-    site = row(SITE, grid_existing_mw=50.0)
-    gpu = row(GPU, price_usd_per_unit=1e6, supply_gpus_per_year=30)
-    return write_case(tmp_path / "case", {"name": "tiny", "targets": {"compute_h100e": {2026: 10}}},
-                      sites=[site], techs=[], gpus=[gpu])
 
 
 def problem_text(exc: InputError) -> str:

@@ -931,7 +931,7 @@ def broken_extends(rng: random.Random) -> list[Draft]:
         drafts.append(Draft(f"child -> {stem} holding a NUL byte", {
             rel: _base()[rel].replace(b"\n", b"\n\x00", 1), "configs/child.yaml": f"extends: {stem}\n".encode()},
             "configs/child.yaml"))
-        drafts.append(Draft(f"child -> base -> /dev/zero", {
+        drafts.append(Draft("child -> base -> /dev/zero", {
             "configs/base.yaml": b"extends: /dev/zero\n", "configs/child.yaml": _with_extends(rel, "base.yaml")},
             "configs/child.yaml"))
         drafts.append(Draft(f"{stem}: extends written twice", {
@@ -1546,7 +1546,7 @@ if __name__ == "__main__":
     if not match:
         for category in CATEGORIES:
             print(f"{category}: {sum(c.category == category for c in all_cases())} cases")
-        sys.exit(f"usage: python -m tests.fuzz.generate CASE_ID [FOLDER]" + (f" (no case {wanted!r})" if wanted else ""))
+        sys.exit("usage: python -m tests.fuzz.generate CASE_ID [FOLDER]" + (f" (no case {wanted!r})" if wanted else ""))
     case = match[0]
     folder = Path(sys.argv[2] if len(sys.argv) > 2 else f"/tmp/siting-fuzz-{case.case_id}")
     base = write_base(folder / "_base")

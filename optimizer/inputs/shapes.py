@@ -4,6 +4,7 @@ site's point is taken, a spatial join) and draw region outlines on the report's 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -33,21 +34,40 @@ def read_region_shapes(path: Path, regions: pd.Index | None):
         return None, [Problem(shown, None, "region_id", "the shapes have no region_id property",
                               "give every polygon a region_id naming a row of the regions table")]
     problems = []
+    lines = feature_lines(path, [str(r) for r in shapes["region_id"]])
     for i, (rid, geometry) in enumerate(zip(shapes["region_id"], shapes.geometry)):
-        where = f"feature {i + 1} ({rid})"
+        where, line = f"feature {i + 1} ({rid})", lines[i]
         if geometry is None or geometry.geom_type not in POLYGONS:
             kind = "no geometry" if geometry is None else geometry.geom_type
-            problems.append(Problem(shown, None, where, f"a region shape must be a polygon, not {kind}",
+            problems.append(Problem(shown, line, where, f"a region shape must be a polygon, not {kind}",
                                     "draw the region as a Polygon or MultiPolygon"))
         elif not geometry.is_valid:
-            problems.append(Problem(shown, None, where, "the polygon is not valid (it crosses itself)",
+            problems.append(Problem(shown, line, where, "the polygon is not valid (it crosses itself)",
                                     "fix the outline, e.g. with shapely's make_valid"))
-        if regions is not None and str(rid) not in regions:
-            problems.append(Problem(shown, None, where, f"unknown region '{rid}'", did_you_mean(str(rid), regions)))
+        if regions is not None and len(regions) and str(rid) not in regions:
+            problems.append(Problem(shown, line, where, f"unknown region '{rid}'", did_you_mean(str(rid), regions)))
     if shapes.crs is not None and shapes.crs.to_epsg() != 4326:
         shapes = shapes.to_crs(4326)
     shapes = shapes[["region_id", "geometry"]].assign(region_id=lambda f: f["region_id"].astype(str))
     return (None if problems else shapes), problems
+
+
+def feature_lines(path: Path, region_ids: list[str]) -> list[int | None]:
+    """For each feature, the line of a GeoJSON file where its region_id is written (features in
+    order; None where it cannot be found, or for a GeoPackage)."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return [None] * len(region_ids)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return [None] * len(region_ids)
+    out, start = [], 0
+    for rid in region_ids:
+        pattern = re.compile(r'"region_id"\s*:\s*"?' + re.escape(rid) + r'"?')
+        found = next((i for i in range(start, len(text)) if pattern.search(text[i])), None)
+        out.append(None if found is None else found + 1)
+        start = found if found is not None else start
+    return out
 
 
 def assign_regions(sites: pd.DataFrame, shapes, sites_file: str) -> tuple[pd.DataFrame, list[Problem]]:

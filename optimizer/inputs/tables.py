@@ -25,6 +25,11 @@ import pandas as pd
 from optimizer.errors import Problem, did_you_mean, display_path
 from optimizer.inputs.columns import ID_COLUMNS, INF, TABLES, TECH_KINDS, Column, number_text
 
+NEEDS_ROWS = {"sites": "candidate site", "regions": "grid region", "gpus": "GPU product", "profiles": "profile hour",
+              "profiles_hourly": "profile hour"}
+MAX_COLUMNS = 200           # a table has a few dozen columns at most
+MAX_HEADER_BYTES = 20_000
+MAX_COLUMN_PROBLEMS = 10    # unknown columns reported one by one; the rest counted
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
 TRUE_WORDS = {"true", "yes", "1", "y", "t"}
 FALSE_WORDS = {"false", "no", "0", "n", "f", ""}
@@ -65,6 +70,9 @@ def read_table(table: str, path: Path) -> tuple[pd.DataFrame | None, list[Proble
     if table == "profiles" and "timestamp" in frame.columns:
         table = "profiles_hourly"   # an hourly table instead of representative days
     problems += _check_columns(table, frame, shown)
+    if not problems and frame.empty and table in NEEDS_ROWS:
+        problems.append(Problem(shown, 1, "", "the table has a header but no rows",
+                                f"give at least one {NEEDS_ROWS[table]}, one row each"))
     if problems:
         return None, problems
     typed, problems = _typed(TABLES[table], frame, shown, first_row_line)
@@ -101,6 +109,10 @@ def _read_file(path: Path, shown: str) -> tuple[pd.DataFrame | None, list[Proble
     except TableTooLarge:
         return None, [Problem(shown, None, "", f"holds more than {MAX_TABLE_BYTES:,} bytes of text",
                               "check that the path names the right file; split very large tables")]
+    except TableTooWide:
+        return None, [Problem(shown, 1, "header", f"has more than {MAX_COLUMNS} columns (or a header line over "
+                              f"{MAX_HEADER_BYTES:,} bytes)", "write one header line with the table's columns; "
+                              "see docs/data.md")]
     except Exception as exc:  # any parser failure is a user-file problem
         return None, [Problem(shown, None, "", f"cannot read the table: {exc}",
                               "save it as a comma-separated file with one header line")]
@@ -114,7 +126,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, **options)
     opener = OPENERS.get(path.suffix.lower(), open)
     with opener(path, "rb") as raw:
+        header = raw.readline(MAX_HEADER_BYTES + 1)
+    if len(header) > MAX_HEADER_BYTES or header.count(b",") >= MAX_COLUMNS:
+        raise TableTooWide()
+    with opener(path, "rb") as raw:
         return pd.read_csv(io.BufferedReader(_Capped(raw, MAX_TABLE_BYTES)), encoding="utf-8", **options)
+
+
+class TableTooWide(Exception):
+    """The header line holds more columns than any table has."""
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -138,8 +158,12 @@ def _check_columns(table: str, frame: pd.DataFrame, shown: str) -> list[Problem]
     problems = [Problem(shown, 1, f"column {c.name}", "required column is missing",
                         f"add a '{c.name}' column: {c.description}")
                 for c in TABLES[table] if c.required and c.name not in frame.columns]
+    unknown = [c for c in frame.columns if c not in known]
     problems += [Problem(shown, 1, f"column {c}", "unknown column", did_you_mean(c, known))
-                 for c in frame.columns if c not in known]
+                 for c in unknown[:MAX_COLUMN_PROBLEMS]]
+    if len(unknown) > MAX_COLUMN_PROBLEMS:
+        problems.append(Problem(shown, 1, "header", f"{len(unknown) - MAX_COLUMN_PROBLEMS:,} more unknown columns",
+                                "see docs/data.md for the table's columns"))
     return problems
 
 

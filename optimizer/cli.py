@@ -182,6 +182,38 @@ def command_line():
     return group
 
 
+@app.command()
+@stoppable
+def init(name: str = typer.Argument(..., metavar="NAME", show_default=False, help="name of the new config"),
+         folder: Path = typer.Option(Path("configs"), "--folder", metavar="FOLDER",
+                                     help="where to write NAME.yaml and constraints/NAME.yaml"),
+         yes: bool = typer.Option(False, "--yes", "-y", help="take every default; ask nothing")) -> None:
+    """Write a commented starter config and an empty constraints file from the shipped data."""
+    from optimizer.starter import StarterChoices, write_starter
+
+    choices = StarterChoices()
+    if not yes:
+        first = typer.prompt("first year", default=choices.first_year, type=int)
+        target = typer.prompt(f"H100-equivalents online from {first + 1}", default=choices.target_h100e, type=float)
+        sites = typer.prompt("candidate sites (ids from data/sites.csv)", default=", ".join(choices.sites))
+        choices = StarterChoices(first, target, tuple(s.strip() for s in sites.split(",") if s.strip()))
+    config, constraints = write_starter(name, folder, choices)
+    console.print(f"wrote {config} and {constraints}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"next: siting validate {config}; siting run {config}", markup=False, highlight=False,
+                  soft_wrap=True)
+
+
+@app.command()
+@stoppable
+def schema(folder: Path = typer.Option(Path("schemas"), "--folder", metavar="FOLDER",
+                                       help="where to write config.schema.json and constraints.schema.json")) -> None:
+    """Write JSON Schemas of configs and constraint files, for editors (see docs/editors.md)."""
+    from optimizer.config.json_schema import write_schemas
+
+    for path in write_schemas(folder):
+        console.print(f"wrote {path}", markup=False, highlight=False)
+
+
 def main() -> None:
     """Console entry point: package errors become a message and an exit code, never a traceback."""
     from optimizer.interrupts import STOP, install_handlers, signal_of

@@ -43,3 +43,19 @@ def test_mistakes_raise_input_error_with_locations(grid_case):
 def test_run_can_write_a_run_folder(grid_case, tmp_path):
     plan = api.run(grid_case, out=tmp_path / "run")
     assert plan.out_dir == tmp_path / "run" and (tmp_path / "run" / "summary.json").exists()
+
+
+def test_readme_python_example_runs(monkeypatch):
+    """The README's Python block, run as written from the repository root."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "README.md").read_text()
+    block = text.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(root)
+    scope: dict = {}
+    exec(compile(block, "README.md", "exec"), scope)
+    plan = scope["plan"]
+    assert plan.status in ("optimal", "time_limit") and plan.has_solution
+    assert plan.summary["compute_h100e"]["2030"] >= 2e6 * (1 - 1e-6)
+    assert not plan.tables["capacity"].empty and scope["inputs"].years == list(range(2026, 2031))

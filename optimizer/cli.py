@@ -205,12 +205,13 @@ def init(name: str = typer.Argument(..., metavar="NAME", show_default=False, hel
 
 @app.command()
 @stoppable
-def schema(folder: Path = typer.Option(Path("schemas"), "--folder", metavar="FOLDER",
-                                       help="where to write config.schema.json and constraints.schema.json")) -> None:
+def schema(folder: Optional[Path] = typer.Option(None, "--folder", metavar="FOLDER",
+                                                 help="where to write config.schema.json and constraints.schema.json "
+                                                      "(default: the repository's schemas/)")) -> None:
     """Write JSON Schemas of configs and constraint files, for editors (see docs/editors.md)."""
-    from optimizer.config.json_schema import write_schemas
+    from optimizer.config.json_schema import DEFAULT_FOLDER, write_schemas
 
-    for path in write_schemas(folder):
+    for path in write_schemas(folder or DEFAULT_FOLDER):
         console.print(f"wrote {path}", markup=False, highlight=False)
 
 

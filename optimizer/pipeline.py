@@ -235,6 +235,9 @@ def _write_run(out_dir: Path, summary: dict, results: Results | None, raw: dict,
         frame.to_csv(tables / f"{name}.csv", index=False)
     if shapes is not None:
         (tables / "region_shapes.geojson").write_text(shapes.to_json())
+    from optimizer.report.run_data import copy_state_shapes
+
+    copy_state_shapes(tables)      # state outlines for the map: the folder reads on its own
     if binding is not None:
         binding.to_csv(tables / "binding.csv", index=False)
 

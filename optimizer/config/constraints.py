@@ -50,7 +50,38 @@ Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 SiteCountValue = Annotated[int, Field(ge=0, le=MAX_SITES)]
 
 
-class _Entry(BaseModel):
+def accepts_bool(annotation) -> bool:
+    """Whether a field's type has a place for true/false (else a bool is a mistake, not a 1 or 0)."""
+    return "bool" in str(annotation)
+
+
+def _unbool(value):
+    """``value`` with every bool written as text, so that a number field refuses it where it stands."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return {_unbool(k): _unbool(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unbool(v) for v in value]
+    return value
+
+
+class NoBoolNumbers:
+    """Mixin for the config models: pydantic's lax mode would read ``true`` as 1 in a number field
+    (``mip_gap: true``). Bools in fields whose type has no bool are handed on as the text 'true' /
+    'false', which the field then refuses with its own location and message."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, data):
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {key: _unbool(value) if key in fields and not accepts_bool(fields[key].annotation) else value
+                for key, value in data.items()}
+
+
+class _Entry(NoBoolNumbers, BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str | None = Field(None, description="label shown in reports")

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from optimizer.config.constraints import (GPUs, H100e, MW, PositiveH100e, PositiveUSD, Share, TonnesCO2,
+from optimizer.config.constraints import (GPUs, H100e, MW, NoBoolNumbers, PositiveH100e, PositiveUSD, Share, TonnesCO2,
                                           UserConstraint)
 
 MAX_CARBON_PRICE_USD_PER_T = 1e5     # a hundred times the highest carbon prices discussed
@@ -29,7 +29,7 @@ MAX_SEED = 2**31 - 1                 # HiGHS random_seed range
 CarbonPrice = Annotated[float, Field(ge=0, le=MAX_CARBON_PRICE_USD_PER_T, allow_inf_nan=False)]
 
 
-class Section(BaseModel):
+class Section(NoBoolNumbers, BaseModel):
     """Base of every config section: unknown keys are errors, values are frozen, numbers finite."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

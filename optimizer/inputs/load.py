@@ -467,7 +467,7 @@ def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
     problems = []
 
     def check(year: Any, path: KeyPath) -> None:
-        if isinstance(year, int) and year not in years:
+        if isinstance(year, int) and not isinstance(year, bool) and year not in years:
             problems.append(_problem(smap, path, f"year {year} is not a model year ({span})",
                                      "use a year inside the horizon, or widen the horizon"))
 

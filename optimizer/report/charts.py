@@ -7,12 +7,13 @@ nothing to draw for it (for instance no storage, or no solution).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from optimizer.report.escape import plot_text  # noqa: E402
@@ -219,43 +220,172 @@ def dispatch_day(run: RunData) -> Chart | None:
     return Chart("dispatch", "Dispatch on a representative day", _png(fig))
 
 
-def site_map(run: RunData) -> Chart | None:
+CONUS = (-124.8, 24.4, -66.9, 49.4)        # the lower 48: the national view
+STATE_LINES = {"color": "#b4b4b4", "linewidth": 0.5}
+LABEL_PT = 7                                # site labels, points
+
+
+@dataclass
+class SiteMap:
+    """The map figure before it is saved, and what was drawn on it (for tests)."""
+    fig: object
+    ax: object
+    states: object = None                   # LineCollection of the state outlines, or None
+    regions: list = field(default_factory=list)   # region ids whose outlines are drawn
+    labels: list = field(default_factory=list)    # one Annotation per site
+
+
+def _view(points, outlines) -> tuple[float, float, float, float]:
+    """Map extent (lon0, lat0, lon1, lat1): the sites and drawn regions with a margin, at least
+    12° × 7°; a view wider than 30° of longitude shows the whole lower 48."""
+    import numpy as np
+
+    bounds = [points.total_bounds] + [o.total_bounds for o in outlines]
+    x0, y0 = np.min([b[0] for b in bounds]), np.min([b[1] for b in bounds])
+    x1, y1 = np.max([b[2] for b in bounds]), np.max([b[3] for b in bounds])
+    x0, y0, x1, y1 = x0 - 1.0, y0 - 1.0, x1 + 1.0, y1 + 1.0
+    if x1 - x0 < 12:
+        x0, x1 = (x0 + x1) / 2 - 6, (x0 + x1) / 2 + 6
+    if y1 - y0 < 7:
+        y0, y1 = (y0 + y1) / 2 - 3.5, (y0 + y1) / 2 + 3.5
+    if x1 - x0 > 30:
+        x0, y0, x1, y1 = min(x0, CONUS[0]), min(y0, CONUS[1]), max(x1, CONUS[2]), max(y1, CONUS[3])
+    return x0, y0, x1, y1
+
+
+def _state_lines(states):
+    """The state borders as one LineCollection (each ring once per state)."""
+    from matplotlib.collections import LineCollection
+
+    rings = []
+    for geometry in states.geometry:
+        for polygon in getattr(geometry, "geoms", [geometry]):
+            if polygon is not None and polygon.geom_type == "Polygon":
+                rings += [polygon.exterior.coords, *(i.coords for i in polygon.interiors)]
+    return LineCollection([list(r) for r in rings], zorder=1, **STATE_LINES)
+
+
+def _hits(box, boxes) -> int:
+    """How many of ``boxes`` (an n × 4 array of x0, y0, x1, y1) the box (x0, y0, x1, y1) touches."""
+    return int(((box[0] <= boxes[:, 2]) & (boxes[:, 0] <= box[2]) & (box[1] <= boxes[:, 3]) &
+                (boxes[:, 1] <= box[3])).sum())
+
+
+def _place_labels(ax, points, radii_pt) -> list:
+    """Site labels placed one by one (chosen and larger sites first) where they touch no label
+    placed before, stay inside the map and cover no other site's marker if they can: beside the
+    marker first (right, upper right, lower right, left, ..., above, below), then in rings further
+    out, joined to their site by a leader line."""
+    import numpy as np
+
+    fig = ax.figure
+    fig.canvas.draw()                       # final axes position (after the aspect) and a renderer
+    renderer = fig.canvas.get_renderer()
+    px = fig.dpi / 72.0
+    frame = ax.get_window_extent(renderer)
+    centres = ax.transData.transform(points[["lon", "lat"]].to_numpy(dtype=float))
+    radii = np.asarray(radii_pt, dtype=float) * px
+    markers = np.column_stack([centres - radii[:, None], centres + radii[:, None]])
+    order = sorted(range(len(points)), key=lambda i: (not points["selected"].iloc[i], -radii[i], i))
+    placed = np.empty((0, 4))
+    labels: list = [None] * len(points)
+    for i in order:
+        text = plot_text(points["site_id"].iloc[i])
+        probe = ax.text(0, 0, text, fontsize=LABEL_PT)
+        size = probe.get_window_extent(renderer)
+        probe.remove()
+        w, h = size.width + 2, size.height + 2      # a pixel of air on every side
+        (x, y), others = centres[i], np.delete(markers, i, axis=0)
+        best = None
+        for ring in range(12):
+            d = radii[i] + 2 * px + ring * h
+            e = 0.7 * d
+            for k, (dx, dy) in enumerate(((d, -h / 2), (e, e), (e, -e - h), (-d - w, -h / 2), (-e - w, e),
+                                          (-e - w, -e - h), (-w / 2, d), (-w / 2, -d - h))):
+                box = (x + dx, y + dy, x + dx + w, y + dy + h)
+                if not (frame.x0 <= box[0] and box[2] <= frame.x1 and frame.y0 <= box[1] and box[3] <= frame.y1):
+                    continue
+                score = (_hits(box, placed), _hits(box, others), ring, k)
+                if best is None or score < best[0]:
+                    best = (score, dx, dy)
+            if best is not None and best[0][:2] == (0, 0):
+                break
+        score, dx, dy = best if best is not None else ((0, 0, 0, 0), radii[i], -h / 2)
+        placed = np.vstack([placed, (x + dx, y + dy, x + dx + w, y + dy + h)])
+        leader = {"arrowstyle": "-", "color": "#666666", "lw": 0.5, "shrinkA": 0,
+                  "shrinkB": radii_pt[i]} if score[2] > 0 else None
+        labels[i] = ax.annotate(text, (points["lon"].iloc[i], points["lat"].iloc[i]),
+                                xytext=((dx + 1) / px, (dy + 1) / px), textcoords="offset points", fontsize=LABEL_PT,
+                                ha="left", va="bottom", zorder=5, arrowprops=leader, annotation_clip=False)
+        labels[i].set_in_layout(False)      # the layout is fixed: saving must not move the axes
+    return labels
+
+
+def draw_site_map(run: RunData) -> SiteMap | None:
+    """The site map as a figure: grey state outlines, region outlines coloured under the sites,
+    sites as rings (candidates) or dots (chosen, sized by peak MW), labels that do not overlap."""
+    import math
+
     sites = run.table("sites")
     if sites.empty:
         return None
     import geopandas as gpd
 
     points = gpd.GeoDataFrame(sites, geometry=gpd.points_from_xy(sites["lon"], sites["lat"]), crs="EPSG:4326")
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    if "selected" not in points:
+        points["selected"] = False
+    points["selected"] = points["selected"].fillna(False).astype(bool)
+    peak = points["peak_facility_mw"].fillna(0).clip(lower=0) if "peak_facility_mw" in points else 0 * points["lon"]
     regions = list(dict.fromkeys(points["region_id"]))
     shapes = run.region_shapes
-    if shapes is not None:
-        for i, region in enumerate(regions):
-            outline = shapes[shapes.region_id == region]
-            if not outline.empty:
-                outline.plot(ax=ax, color=PALETTE[i % len(PALETTE)], alpha=0.12, edgecolor=PALETTE[i % len(PALETTE)],
-                             linewidth=0.8)
+    outlines = {r: shapes[shapes.region_id == r] for r in regions} if shapes is not None else {}
+    outlines = {r: o for r, o in outlines.items() if not o.empty}
+    x0, y0, x1, y1 = _view(points, list(outlines.values()))
+    aspect = 1 / math.cos(math.radians((y0 + y1) / 2))
+    height = min(max(6.9 * (y1 - y0) * aspect / (x1 - x0) + 1.0, 3.4), 7.5)
+    fig, ax = plt.subplots(figsize=(8.9, height))
+    drawn = SiteMap(fig, ax)
+    states = run.state_shapes
+    if states is not None and not states.empty:
+        drawn.states = ax.add_collection(_state_lines(states))
+    for i, region in enumerate(regions):
+        if region in outlines:
+            outlines[region].plot(ax=ax, color=PALETTE[i % len(PALETTE)], alpha=0.12,
+                                  edgecolor=PALETTE[i % len(PALETTE)], linewidth=0.8, zorder=2)
+            drawn.regions.append(region)
+    # marker radii, points: the ring (40 pt²) and, for a chosen site, its dot (30 + MW / 5 pt²)
+    radii = [math.sqrt(max(40.0, 30 + mw / 5 if chosen else 0.0)) / 2 for chosen, mw in zip(points["selected"], peak)]
     for i, region in enumerate(regions):
         group = points[points.region_id == region]
         chosen = group[group.selected]
-        group.plot(ax=ax, color="none", edgecolor=PALETTE[i % len(PALETTE)], markersize=40, linewidth=1)
+        group.plot(ax=ax, color="none", edgecolor=PALETTE[i % len(PALETTE)], markersize=40, linewidth=1, zorder=3)
         if not chosen.empty:
-            chosen.plot(ax=ax, color=PALETTE[i % len(PALETTE)], markersize=(30 + chosen["peak_facility_mw"] / 5).to_numpy(),
-                        alpha=0.8, label=plot_text(region))
-        else:
-            ax.scatter([], [], color=PALETTE[i % len(PALETTE)], label=plot_text(region))
-    placed: list[tuple[float, float]] = []
-    for _, s in points.iterrows():
-        near = sum(abs(s["lon"] - x) < 1.5 and abs(s["lat"] - y) < 0.6 for x, y in placed)
-        placed.append((s["lon"], s["lat"]))   # neighbours' labels go below one another
-        ax.annotate(plot_text(s["site_id"]), (s["lon"], s["lat"]), fontsize=7, xytext=(4, 3 - 9 * near),
-                    textcoords="offset points")
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="region", title_fontsize=7)
-    ax.set_title("Candidate sites (rings) and chosen sites (filled, sized by peak MW)")
-    return Chart("map", "Site map", _png(fig))
+            chosen.plot(ax=ax, color=PALETTE[i % len(PALETTE)], markersize=(30 + peak[chosen.index] / 5).to_numpy(),
+                        alpha=0.8, zorder=4)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(aspect)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    keys = [Line2D([], [], marker="o", ls="none", ms=7, color=PALETTE[i % len(PALETTE)], label=plot_text(region))
+            for i, region in enumerate(regions)]
+    ax.legend(handles=keys, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="region",
+              title_fontsize=7)
+    ax.set_title("Candidate sites (rings) and chosen sites (filled, sized by peak MW)", fontsize=10)
+    fig.tight_layout()
+    drawn.labels = _place_labels(ax, points, radii)
+    return drawn
+
+
+def site_map(run: RunData) -> Chart | None:
+    drawn = draw_site_map(run)
+    if drawn is None:
+        return None
+    caption = ("grey lines: state borders (U.S. Census Bureau cartographic boundaries); coloured: region outlines"
+               if drawn.states is not None else "")
+    return Chart("map", "Site map", _png(drawn.fig), caption)
 
 
 def build_schedule(run: RunData) -> Chart | None:

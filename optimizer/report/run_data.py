@@ -6,17 +6,22 @@ Reports read only these files (no Pyomo), so a report can be rebuilt from a run 
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+import optimizer
 from optimizer.errors import InputError, Problem, display_path
 from optimizer.run_folder import INCOMPLETE_SUFFIX
 
 TABLES = ("sites", "capacity", "gpus", "site_power", "energy", "dispatch", "costs", "compute", "emissions",
           "regions", "solver", "limits", "binding")
+# state outlines for the map: a run folder's own copy, else the ones shipped with the repository
+STATE_SHAPES = "state_shapes.geojson"
+SHIPPED_STATE_SHAPES = Path(optimizer.__file__).resolve().parents[1] / "data" / "us_states.geojson"
 # columns of text besides the ids (``*_id``): read as written, never as numbers or missing values
 TEXT_COLUMNS = {"name", "limit", "unit", "family", "constraint", "index", "kind", "category", "source", "slice",
                 "largest_site", "metric"}
@@ -51,11 +56,33 @@ class RunData:
         return gpd.read_file(path)
 
     @cached_property
+    def state_shapes(self):
+        """State outlines drawn under the regions on the map (a GeoDataFrame: name, postal, geometry):
+        the run folder's ``tables/state_shapes.geojson``, else the repository's
+        ``data/us_states.geojson``; None when neither can be read (the map is drawn without them)."""
+        import geopandas as gpd
+
+        for path in (self.folder / "tables" / STATE_SHAPES, SHIPPED_STATE_SHAPES):
+            if path.is_file():
+                try:
+                    return gpd.read_file(path)
+                except Exception:   # a damaged copy: try the next one
+                    continue
+        return None
+
+    @cached_property
     def config(self) -> dict:
         """The resolved config as a mapping (empty when the run folder has none)."""
         import yaml
 
         return (yaml.safe_load(self.config_text) if self.config_text else None) or {}
+
+
+def copy_state_shapes(tables: Path) -> None:
+    """Copy the shipped state outlines into a run folder's ``tables/`` (so its map keeps them when
+    the folder is moved away from the repository); nothing when the repository has none."""
+    if SHIPPED_STATE_SHAPES.is_file():
+        shutil.copyfile(SHIPPED_STATE_SHAPES, Path(tables) / STATE_SHAPES)
 
 
 def check_finished(folder: str | Path) -> None:

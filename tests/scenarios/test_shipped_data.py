@@ -123,3 +123,31 @@ def test_every_site_lies_in_its_regions_outline():
     joined = gpd.sjoin(points, shapes, predicate="within", how="left")
     assert len(joined) == len(SITES)
     assert (joined.region_id_left == joined.region_id_right).all()
+
+
+def test_region_outlines_do_not_overlap():
+    """Regions touch along state lines and cut lines but share no area: a point in two regions would
+    be an error when a blank region_id is filled (optimizer/inputs/shapes.py assign_regions)."""
+    import geopandas as gpd
+
+    shapes = gpd.read_file(DATA / "regions.geojson")
+    for i, a in shapes.iterrows():
+        for b in shapes.loc[i + 1:].itertuples():
+            assert a.geometry.intersection(b.geometry).area < 1e-9, (a.region_id, b.region_id)
+
+
+def test_state_outlines_are_the_lower_48_and_dc_small_and_cited():
+    import geopandas as gpd
+
+    path = DATA / "us_states.geojson"
+    states = gpd.read_file(path)
+    assert len(states) == 49 and states.postal.is_unique and {"TX", "DC", "WY"} <= set(states.postal)
+    assert not {"AK", "HI", "PR"} & set(states.postal) and states.is_valid.all()
+    assert path.stat().st_size < 400_000
+    minx, miny, maxx, maxy = states.total_bounds
+    assert -125.5 < minx < -124 and 24 < miny < 25 and -67.5 < maxx < -66.5 and 49 < maxy < 49.5
+    assert "us_states.geojson" in SOURCES and "make_states.py" in SOURCES
+    # the regions are made of these states: every region lies within the lower 48
+    regions = gpd.read_file(DATA / "regions.geojson")
+    country = states.union_all()
+    assert max(shape.difference(country).area for shape in regions.geometry) < 1e-6   # square degrees

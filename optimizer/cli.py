@@ -96,7 +96,9 @@ def run(config: Path = ConfigArgument,
         out: Optional[Path] = typer.Option(None, "--out", metavar="FOLDER",
                                            help="output folder: new, or existing and empty "
                                                 "(default: a new folder under runs/)"),
-        set_: Optional[List[str]] = SetOption, quiet: bool = QuietOption, verbose: bool = VerboseOption) -> None:
+        set_: Optional[List[str]] = SetOption, quiet: bool = QuietOption, verbose: bool = VerboseOption,
+        no_explain: bool = typer.Option(False, "--no-explain", help="skip the shadow prices of a plan (what binds) "
+                                                                     "and the explanation of an infeasible one")) -> None:
     """Build and solve the model; write summary.json, result tables and the report."""
     from optimizer.interrupts import STOP
     from optimizer.pipeline import run_config
@@ -105,7 +107,7 @@ def run(config: Path = ConfigArgument,
 
     progress = PlainProgress(err_console) if verbose and not quiet else for_console(err_console, quiet)
     try:
-        outcome = run_config(config, set_ or [], out, progress=progress, verbose=verbose)
+        outcome = run_config(config, set_ or [], out, progress=progress, verbose=verbose, explain=not no_explain)
     finally:
         progress.close()
     if quiet:

@@ -58,16 +58,18 @@ BINDING_IN_SUMMARY = 20
 
 def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path | None = None,
                runs_root: Path = Path("runs"), write: bool = True, progress: Progress | None = None,
-               verbose: bool = False) -> RunOutcome:
+               verbose: bool = False, explain: bool = True) -> RunOutcome:
     """Load, build, solve, explain and (``write``) write a run folder; see :mod:`optimizer.run_folder`
-    for how the folder is claimed and :mod:`optimizer.interrupts` for Ctrl-C and SIGTERM."""
+    for how the folder is claimed and :mod:`optimizer.interrupts` for Ctrl-C and SIGTERM.
+    ``explain=False`` skips the shadow prices of a plan and the explanation of an infeasible one
+    (``siting run --no-explain``): the run ends after the solve."""
     progress = progress or Progress()
     STOP.clear()
     progress.stage("loading the config and data")
     loaded, inputs = load_all(config_path, overrides)
     folder = claim(out, runs_root, inputs.config.name or Path(config_path).stem) if write else None
     try:
-        outcome = _solve(inputs, progress, folder, verbose)
+        outcome = _solve(inputs, progress, folder, verbose, explain)
     except BaseException:
         if folder is not None:
             folder.abandon()
@@ -78,7 +80,8 @@ def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path
     return outcome
 
 
-def _solve(inputs: Inputs, progress: Progress, folder: RunFolder | None, verbose: bool) -> RunOutcome:
+def _solve(inputs: Inputs, progress: Progress, folder: RunFolder | None, verbose: bool,
+           explain: bool = True) -> RunOutcome:
     """Build, solve, read the plan and explain it; an interrupt after the solve keeps the plan."""
     progress.stage("building the model")
     t0 = time.perf_counter()
@@ -89,7 +92,7 @@ def _solve(inputs: Inputs, progress: Progress, folder: RunFolder | None, verbose
     with deferred():
         results = read_results(model, solution, build_seconds) if solution.has_solution else None
     prices, explanation = None, None
-    if not STOP.requested:
+    if explain and not STOP.requested:
         progress.stage("pricing what binds" if solution.has_solution else "explaining the outcome")
         try:
             prices, explanation = _explain(inputs, model, solution)

@@ -92,3 +92,15 @@ def test_unknown_highs_option_is_an_input_error(grid_case, tmp_path, monkeypatch
     code = run_cli(monkeypatch, grid_case, "--out", tmp_path / "x", "--set", "solver.highs_options={mip_max_nodez: 1}")
     assert code == 2
     assert "solver.highs_options.mip_max_nodez: HiGHS has no option of that name" in capsys.readouterr().err
+
+
+def test_no_explain_skips_shadow_prices_and_explanations(grid_case, tmp_path, monkeypatch):
+    assert run_cli(monkeypatch, grid_case, "--out", tmp_path / "plan", "--no-explain") == 0
+    summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
+    assert summary["status"] == "optimal" and "binding" not in summary and "shadow_prices" not in summary
+    assert not (tmp_path / "plan" / "tables" / "binding.csv").exists()
+    code = run_cli(monkeypatch, grid_case, "--out", tmp_path / "bad", "--no-explain",
+                   "--set", "targets.compute_h100e={2026: 31}")
+    assert code == 3
+    summary = json.loads((tmp_path / "bad" / "summary.json").read_text())
+    assert summary["status"] == "infeasible" and "explanation" not in summary

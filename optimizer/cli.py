@@ -219,30 +219,39 @@ def schema(folder: Optional[Path] = typer.Option(None, "--folder", metavar="FOLD
 
 def main() -> None:
     """Console entry point: package errors become a message and an exit code, never a traceback."""
-    from optimizer.interrupts import STOP, install_handlers, signal_of
+    from optimizer.interrupts import install_handlers, restore_handlers
 
-    install_handlers()
+    previous = install_handlers()
+    try:
+        sys.exit(_main_exit_code())
+    finally:
+        restore_handlers(previous)     # matters when siting runs in-process (tests, notebooks)
+
+
+def _main_exit_code() -> int:
+    """Run the command; its exit code (errors reported here)."""
+    from optimizer.interrupts import STOP, signal_of
+
     try:
         code = command_line()(standalone_mode=False)
     except InputError as exc:
         err_console.print("[bold red]Input error[/]: " + escape(exc.render()), highlight=False, soft_wrap=True)
-        sys.exit(EXIT_INPUT)
+        return EXIT_INPUT
     except SitingError as exc:
         err_console.print(f"[bold red]{type(exc).__name__}[/]: " + escape(str(exc)), highlight=False, soft_wrap=True)
-        sys.exit(EXIT_NO_SOLUTION)
+        return EXIT_NO_SOLUTION
     except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except (typer.Abort, KeyboardInterrupt) as exc:   # a stop while the arguments were read
         STOP.record(signal_of(exc) if isinstance(exc, KeyboardInterrupt) else "SIGINT")
         err_console.print(f"stopped by {STOP.signal_name}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(STOP.exit_code)
+        return STOP.exit_code
     except Exception as exc:
         if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # a usage error from the argument parser
             exc.show()
-            sys.exit(EXIT_INPUT)
+            return EXIT_INPUT
         raise
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
-
+    return code if isinstance(code, int) else EXIT_OK
 
 if __name__ == "__main__":
     main()

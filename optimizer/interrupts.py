@@ -59,10 +59,18 @@ def _raise_terminated(signum, frame) -> None:
     raise Terminated()
 
 
-def install_handlers() -> None:
-    """SIGTERM raises :class:`Terminated` in the main thread (SIGINT already raises KeyboardInterrupt)."""
+def install_handlers():
+    """SIGTERM raises :class:`Terminated` in the main thread (SIGINT already raises KeyboardInterrupt).
+    Returns the handler it replaced (None outside the main thread), for :func:`restore_handlers`."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _raise_terminated)
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    return None
+
+
+def restore_handlers(previous) -> None:
+    """Put back the SIGTERM handler :func:`install_handlers` replaced (when ``siting`` runs in-process)."""
+    if previous is not None and threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager

@@ -142,3 +142,11 @@ def test_validate_notes_defaulted_columns_and_die_counts(tmp_path, monkeypatch, 
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "R2: {2026: 1000}" in t)
     assert (f"warning: {case}:{line}: supply.gpus_per_year.R2 speaks of dies, but GPUs are counted as packages "
             "(2 dies each): divide die counts by 2") in out
+
+
+def test_in_process_runs_leave_the_sigterm_handler_as_they_found_it(grid_case, tmp_path, monkeypatch):
+    import signal
+
+    before = signal.getsignal(signal.SIGTERM)
+    assert run_cli(monkeypatch, "run", grid_case, "--out", tmp_path / "run", "--quiet") == 0
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -65,10 +65,11 @@ def site_table(m) -> pd.DataFrame:
     for s, row in ix.inputs.sites.iterrows():
         online = [y for y in ix.site_build_years.get(s, []) if _v(m.site_build[s, y]) > 0.5]
         peak = max((_v(m.it_mw[s, y]) for y in ix.years if (s, y) in m.it_mw), default=0.0)
+        facility = max((_v(m.facility_mw[s, y]) for y in ix.years if (s, y) in m.facility_mw), default=0.0)
         rows.append({"site_id": s, "name": row["name"], "region_id": row.region_id, "lat": row.lat, "lon": row.lon,
                      "selected": bool(online), "online_year": online[0] if online else None,
                      "max_it_mw": row.max_it_mw, "peak_it_mw": peak,
-                     "peak_facility_mw": peak * row.pue})
+                     "peak_facility_mw": facility})     # peak PUE and fixed load, as the model's facility_mw
     return pd.DataFrame(rows)
 
 

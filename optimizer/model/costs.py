@@ -22,7 +22,8 @@ energy, carbon, unserved) go straight into the objective vector and are evaluate
     grid_energy      Σ_h w_h · import_mw · (grid_price[r(s), h] + grid_price_adder[r(s), y])  (hourly where
                      grid profiles are given; the adder from the prices table)
     demand_charge    12 · demand_charge_usd_per_kw_month[r(s)] · 1000 · grid_mw[s, y]
-    grid_exit        exit_fee_usd_per_kw[r(s)] · 1000 · Σ_b grid_exit_mw[s, b, y]   (one-off, in the year of exit)
+    grid_exit        exit_fee_usd_per_kw[r(s)] · 1000 · Σ_b grid_exit_mw[s, b, y] / L   (a one-off fee, spread over
+                     the L years of the period of exit, so that it counts once)
     take_or_pay      grid_top_shortfall_gwh[s, y] · 1000 · (grid_price_usd_per_mwh[r(s)] + grid_price_adder[r(s), y])
     carbon           carbon_price[y] · emissions_t[y]
     unserved         Σ_h w_h · unserved_mw · value_of_lost_load
@@ -162,8 +163,9 @@ def operating_terms(m, ix: Index) -> dict[tuple[str, int], Terms]:
         charge = ix.R[ix.region_of[s]]["demand_charge_usd_per_kw_month"]
         if charge > 0:
             out["demand_charge", y].add(m.grid_mw, (s, y), 12 * charge * 1e3 / MUSD)
-    for (s, b, y) in m.grid_exit_mw:
-        out["grid_exit", y].add(m.grid_exit_mw, (s, b, y), ix.R[ix.region_of[s]]["exit_fee_usd_per_kw"] * 1e3 / MUSD)
+    for (s, b, y) in m.grid_exit_mw:   # a one-off fee: spread over the period's years (each year's cost ÷ L)
+        out["grid_exit", y].add(m.grid_exit_mw, (s, b, y),
+                                ix.R[ix.region_of[s]]["exit_fee_usd_per_kw"] * 1e3 / MUSD / ix.period_years)
     for (s, y) in m.grid_top_shortfall_gwh:
         r = ix.region_of[s]
         out["take_or_pay", y].add(m.grid_top_shortfall_gwh, (s, y),

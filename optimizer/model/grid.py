@@ -109,12 +109,17 @@ def grid_exit_upper(m, ix: Index) -> None:
 
 
 def grid_take_or_pay_lower(m, ix: Index) -> None:
-    """Take-or-pay: energy billed is at least a share of the contract around the clock (rows in GWh):
-    grid_top_shortfall_gwh[s, y] + Σ_h w_h · import_mw[s, y, h] / 1000 ≥ share[r] · hours · grid_mw[s, y] / 1000."""
+    """Take-or-pay: energy taken under the contract (grid energy and grid-delivered PPA energy, which
+    share it, see grid_import_upper) is at least a share of the contract around the clock (rows in GWh):
+    grid_top_shortfall_gwh[s, y] + Σ_h w_h · (import_mw[s, y, h] + Σ_{k ppa} gen_mw[s, k, y, h]) / 1000
+        ≥ share[r] · hours · grid_mw[s, y] / 1000."""
     hours = sum(ix.slice_weight_h.values())
+    ppa = [k for k in ix.techs if ix.tech_kind[k] == "ppa"]
 
     def rule(m, s, y):
         taken = pyo.quicksum(ix.slice_weight_h[h] * m.import_mw[s, y, h] for h in ix.slices if (s, y, h) in m.import_mw)
+        taken += pyo.quicksum(ix.slice_weight_h[h] * m.gen_mw[s, k, y, h] for k in ppa for h in ix.slices
+                              if (s, k, y, h) in m.gen_mw)
         share = _region(ix, s)["take_or_pay_share"]
         return m.grid_top_shortfall_gwh[s, y] + (taken - share * hours * m.grid_mw[s, y]) / 1e3 >= 0
 

@@ -226,3 +226,29 @@ def test_rental_fleet_caps_mw_in_service(tmp_path):
     assert [value(m.cap_mw["A", "gas", y]) for y in (2026, 2027)] == pytest.approx([6.0, 6.0])
     limit = describe(m.ix, "power_fleet_upper", ("gas", 2027))
     assert (limit.what, limit.level) == ("gas engine fleet in 2027", 6.0)
+
+
+def test_exit_fee_counts_once_in_a_multi_year_period(tmp_path):
+    """Periods of 2 years, a 3-year term: 8 MW of the 2026 contract ended in 2028 for $50/kW = $0.4M,
+    once. Energy 2 × (4.38 + 0.876), demand charges 2 × (1.2 + 0.24), exit 0.4: 13.792."""
+    region = row(REGION, demand_charge_usd_per_kw_month=10.0, contract_min_years=3, exit_fee_usd_per_kw=50.0)
+    site = row(SITE, grid_existing_mw=50.0)
+    config = {"horizon": {"first_year": 2026, "last_year": 2028, "period_length_years": 2},
+              "targets": {"compute_h100e": {2026: 10, 2028: 2}}}
+    m, sol = solve_case(tmp_path, config, sites=[site], regions=[region], techs=[])
+    assert value(m.grid_exit_mw["A", 2026, 2028]) == pytest.approx(8.0)
+    assert m.cost_musd["grid_exit", 2028] == pytest.approx(0.2)          # per year of the 2-year period
+    assert sol.objective == pytest.approx(2 * (4.38 + 0.876) + 2 * (1.2 + 0.24) + 0.4)
+
+
+def test_take_or_pay_counts_grid_delivered_ppa_energy(tmp_path):
+    """A PPA at $40/MWh delivered over the grid contract: 10 MW of it fills the contract and is taken
+    energy, so an 80% take-or-pay bills nothing extra: 10 × 8760 × 40 = $3.504M."""
+    ppa = row(GAS, tech_id="ppa", kind="ppa", fuel="none", capex_usd_per_kw=0.0, heat_rate_btu_per_kwh=0.0,
+              fuel_price_usd_per_mmbtu=0.0, co2_kg_per_mmbtu=0.0, vom_usd_per_mwh=40.0, firm_credit=0.0, clean=True)
+    region = row(REGION, take_or_pay_share=0.8)
+    site = row(SITE, grid_existing_mw=50.0)
+    m, sol = solve_case(tmp_path, {"targets": {"compute_h100e": {2026: 10}}}, sites=[site], regions=[region],
+                        techs=[ppa])
+    assert sol.objective == pytest.approx(10 * HOURS * 40 / 1e6)
+    assert value(m.grid_top_shortfall_gwh["A", 2026]) == pytest.approx(0.0, abs=1e-9)

@@ -97,8 +97,9 @@ def _read_layer(path: Path, chain: list[Path], problems: list[Problem]) -> tuple
     if not isinstance(base_name, str):
         problems.append(Problem(file, line, "extends", "must be one file name", "write extends: base.yaml"))
         return data, smap
-    if _unusable_name(base_name):
-        problems.append(Problem(file, line, "extends", _unusable_name(base_name), "write a plain file name"))
+    bad_name = unusable_name(base_name)
+    if bad_name:
+        problems.append(Problem(file, line, "extends", bad_name, "write a plain file name"))
         return None, smap
     if len(chain) + 1 >= MAX_EXTENDS:
         problems.append(Problem(file, line, "extends", f"extends chains more than {MAX_EXTENDS} files",
@@ -171,8 +172,9 @@ def _include_constraints(raw: dict, smap: SourceMap, problems: list[Problem]) ->
             merged.append(entry)
             continue
         file, line = smap.locate(("constraints", i))
-        if _unusable_name(entry):
-            problems.append(Problem(file, line, f"constraints[{i}]", _unusable_name(entry), "write a plain file name"))
+        bad_name = unusable_name(entry)
+        if bad_name:
+            problems.append(Problem(file, line, f"constraints[{i}]", bad_name, "write a plain file name"))
             continue
         base_dir = Path(file).parent if file else Path.cwd()
         included, inc_map, found = load_yaml(base_dir / entry)
@@ -207,7 +209,7 @@ def _include_constraints(raw: dict, smap: SourceMap, problems: list[Problem]) ->
     return {**raw, "constraints": merged}
 
 
-def _unusable_name(name: str) -> str:
+def unusable_name(name: str) -> str:
     """Why a file name cannot name a file ('' when it can): empty, or holding control characters."""
     if not name.strip():
         return "the file name is empty"
@@ -221,8 +223,8 @@ def _absolute_data_paths(raw: dict, smap: SourceMap, problems: list[Problem]) ->
     if not isinstance(data, dict):
         return
     for key, value in list(data.items()):
-        if isinstance(value, str) and key in DATA_KEYS and _unusable_name(value):
-            problems.append(Problem(*smap.locate(("data", key)), f"data.{key}", _unusable_name(value),
+        if isinstance(value, str) and key in DATA_KEYS and unusable_name(value):
+            problems.append(Problem(*smap.locate(("data", key)), f"data.{key}", unusable_name(value),
                                     "write a plain file name"))   # left as written: never opened
         elif isinstance(value, str) and key in DATA_KEYS:
             file = smap.file_of(("data", key))
@@ -271,8 +273,8 @@ def _apply_overrides(raw: dict, smap: SourceMap, overrides: Iterable[str], probl
                 problems.append(Problem("--set", None, key, "cannot set this key", "check the key path"))
                 continue
             if parts[0] == "data" and isinstance(value, str):
-                if _unusable_name(value):
-                    problems.append(Problem("--set", None, key, _unusable_name(value), "write a plain file name"))
+                if unusable_name(value):
+                    problems.append(Problem("--set", None, key, unusable_name(value), "write a plain file name"))
                     continue
                 node[parts[-1]] = str(Path(value).resolve())
             smap.drop_under(tuple(parts))

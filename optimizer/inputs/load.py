@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from optimizer.config.constraints import candidate_sites
-from optimizer.config.load import TABLE_KEYS, LoadedConfig, compose, validate
+from optimizer.config.load import TABLE_KEYS, LoadedConfig, compose, unusable_name, validate
 from optimizer.config.yaml_source import KeyPath, SourceMap, dotted
 from optimizer.config.schema import Config, TimeSlices
 from optimizer.errors import InputError, Problem, did_you_mean, display_path
@@ -183,7 +183,7 @@ def _region_shapes(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]):
 
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     shapes, problems = None, []
-    if isinstance(data.get("region_shapes"), str) and usable_name(data["region_shapes"]):
+    if isinstance(data.get("region_shapes"), str) and not unusable_name(data["region_shapes"]):
         regions = frames["regions"].index if "regions" in frames else None
         shapes, problems = read_region_shapes(Path(data["region_shapes"]), regions)
         problems = [_problem(smap, ("data", "region_shapes"), f"{p.message}: {p.file}", p.hint)
@@ -194,18 +194,13 @@ def _region_shapes(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]):
     return shapes, problems
 
 
-def usable_name(name: str) -> bool:
-    """A file name that can be opened: no control characters (a NUL stops the operating system)."""
-    return not any(ord(c) < 32 or ord(c) == 127 for c in name)
-
-
 def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     """Read and check each table whose path the config gives."""
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     for name in TABLE_KEYS:
-        if not isinstance(data.get(name), str) or usable_name(data[name]) is False:
+        if not isinstance(data.get(name), str) or unusable_name(data[name]):
             continue    # not given, or a name that cannot be opened (reported when composing)
         path = Path(data[name])
         frame, found = read_table(name, path)

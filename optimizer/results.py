@@ -1,5 +1,9 @@
 """Tidy result tables read from a solved model: one DataFrame per result family, in USD, MW, MWh,
 tCO2 and h100e. Nothing downstream (reports, summaries) needs Pyomo.
+
+Tables by period have a ``period`` column (its label: ``2027``, ``2025Q1``, ``2024-07``) and a ``year``
+column (the calendar year it starts in). Energy, emissions and annual costs are rates per year within
+the period (multiply by ``length_years`` for the period's total); cash capex is what the period pays.
 """
 
 from __future__ import annotations
@@ -42,10 +46,27 @@ def _v(x) -> float:
 
 
 def read_results(m: pyo.ConcreteModel, solution=None, build_seconds: float = 0.0) -> Results:
-    return Results(sites=site_table(m), capacity=capacity_table(m), gpus=gpu_table(m),
-                   site_power=site_power_table(m), energy=energy_table(m), dispatch=dispatch_table(m),
-                   costs=cost_table(m), compute=compute_table(m), emissions=emissions_table(m),
-                   regions=region_table(m), solver=solver_table(solution, build_seconds))
+    tables = dict(sites=site_table(m), capacity=capacity_table(m), gpus=gpu_table(m),
+                  site_power=site_power_table(m), energy=energy_table(m), dispatch=dispatch_table(m),
+                  costs=cost_table(m), compute=compute_table(m), emissions=emissions_table(m),
+                  regions=region_table(m))
+    tables = {name: with_periods(frame, m.ix) for name, frame in tables.items()}
+    return Results(**tables, solver=solver_table(solution, build_seconds))
+
+
+def with_periods(frame: pd.DataFrame, ix) -> pd.DataFrame:
+    """Where a table has a ``year`` column of period keys: a ``period`` label column before it and the
+    calendar year in it (unchanged for yearly plans, whose keys are years)."""
+    yearly = not any(ix.P[k].sub_year for k in ix.periods)
+    out = frame.copy()
+    for column, label in (("year", "period"), ("online_year", "online_period")):
+        if column not in out.columns:
+            continue
+        keys = [k if k is not None and k == k else None for k in out[column]]
+        out.insert(list(out.columns).index(column), label, [None if k is None else ix.label(k) for k in keys])
+        if not yearly:
+            out[column] = pd.array([None if k is None else ix.year_of(k) for k in keys], dtype="Int64")
+    return out
 
 
 def solver_table(solution, build_seconds: float) -> pd.DataFrame:
@@ -64,8 +85,8 @@ def site_table(m) -> pd.DataFrame:
     rows = []
     for s, row in ix.inputs.sites.iterrows():
         online = [y for y in ix.site_build_years.get(s, []) if _v(m.site_build[s, y]) > 0.5]
-        peak = max((_v(m.it_mw[s, y]) for y in ix.years if (s, y) in m.it_mw), default=0.0)
-        facility = max((_v(m.facility_mw[s, y]) for y in ix.years if (s, y) in m.facility_mw), default=0.0)
+        peak = max((_v(m.it_mw[s, y]) for y in ix.periods if (s, y) in m.it_mw), default=0.0)
+        facility = max((_v(m.facility_mw[s, y]) for y in ix.periods if (s, y) in m.facility_mw), default=0.0)
         rows.append({"site_id": s, "name": row["name"], "region_id": row.region_id, "lat": row.lat, "lon": row.lon,
                      "selected": bool(online), "online_year": online[0] if online else None,
                      "max_it_mw": row.max_it_mw, "peak_it_mw": peak,
@@ -135,8 +156,7 @@ def dispatch_table(m) -> pd.DataFrame:
     for (s, y, h), var in m.unserved_mw.items():
         rows.append((s, y, h, "unserved", _v(var)))
     frame = pd.DataFrame(rows, columns=["site_id", "year", "slice", "source", "mw"])
-    weights = m.ix.slice_weight_h
-    frame["weight_h"] = frame["slice"].map(weights)
+    frame["weight_h"] = [m.ix.w[y][h] for y, h in zip(frame["year"], frame["slice"])]
     open_years = {(s, y) for s, y in m.ix.site_years if _v(m.site_open[s, y]) > 0.5}
     keep = [(s, y) in open_years for s, y in zip(frame.site_id, frame.year)]
     return frame[keep].reset_index(drop=True)
@@ -156,7 +176,7 @@ def cost_table(m) -> pd.DataFrame:
     discounts), with the discounted value of each annual cost."""
     ix = m.ix
     rows = []
-    for y in ix.years:
+    for y in ix.periods:
         for c in CAPEX_CATEGORIES:
             rows.append({"year": y, "kind": "cash_capex", "category": c, "usd": _v(m.capex_musd[c, y]) * MUSD,
                          "npv_usd": None})
@@ -170,7 +190,7 @@ def cost_table(m) -> pd.DataFrame:
 def compute_table(m) -> pd.DataFrame:
     ix = m.ix
     rows = []
-    for y in ix.years:
+    for y in ix.periods:
         per_site = {s: _v(m.site_h100e[s, y]) for s in ix.sites if (s, y) in m.site_h100e}
         largest = max(per_site.items(), key=lambda kv: kv[1], default=(None, 0.0))
         rows.append({"year": y, "h100e": sum(per_site.values()), "target_h100e": ix.inputs.compute_target_h100e.get(y),
@@ -181,7 +201,7 @@ def compute_table(m) -> pd.DataFrame:
 def emissions_table(m) -> pd.DataFrame:
     ix = m.ix
     rows = []
-    for y in ix.years:
+    for y in ix.periods:
         load = _v(m.load_mwh[y])
         rows.append({"year": y, "emissions_t": _v(m.emissions_t[y]), "load_mwh": load,
                      "clean_mwh": _v(m.clean_mwh[y]), "clean_share": _v(m.clean_mwh[y]) / load if load else None,
@@ -193,7 +213,7 @@ def region_table(m) -> pd.DataFrame:
     ix = m.ix
     rows = []
     for r in ix.regions:
-        for y in ix.years:
+        for y in ix.periods:
             used = sum(_v(m.grid_mw[s, y]) for s in ix.sites_in_region[r] if (s, y) in m.grid_mw)
             headroom = ix.inputs.headroom_mw[r, y]
             rows.append({"region_id": r, "year": y, "grid_mw": used,

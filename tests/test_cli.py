@@ -136,8 +136,9 @@ def test_validate_notes_defaulted_columns_and_die_counts(tmp_path, monkeypatch, 
             "line_usd_per_mw_km: every "
             "row takes the default (demand_charge_usd_per_kw_month = 0,") in out
     assert f"note: {folder / 'sites.csv'} has no column line_distance_km, substation_usd, fixed_load_mw" in out
-    assert f"note: {folder / 'techs.csv'} has no column supply_mw_per_year, fleet_mw, rented: every row takes " \
-        "the default (supply_mw_per_year = no limit, fleet_mw = no limit, rented = false)" in out
+    assert f"note: {folder / 'techs.csv'} has no column supply_mw_per_year, fleet_mw, rented, " \
+        "rental_usd_per_kw_month: every row takes the default (supply_mw_per_year = no limit, " \
+        "fleet_mw = no limit, rented = false, rental_usd_per_kw_month = 0)" in out
     assert f"{folder / 'gpus.csv'} has no column" not in out          # the GPU table has them all
     line = next(i for i, t in enumerate(text.splitlines(), 1) if "R2: {2026: 1000}" in t)
     assert (f"warning: {case}:{line}: supply.gpus_per_year.R2 speaks of dies, but GPUs are counted as packages "

@@ -59,6 +59,8 @@ GENERATED = ("generated from the config models by optimizer/config/json_schema.p
              "regenerate with `siting schema` or `python -m optimizer.config.json_schema`")
 
 YEAR_KEY = {"pattern": "^[0-9]{4}$", "patternErrorMessage": "a year key, e.g. 2027"}
+WHEN_KEY = {"pattern": "^[0-9]{4}(-(0?[1-9]|1[0-2])|[Qq][1-4])?$",
+            "patternErrorMessage": "a year (2027), month (2024-07) or quarter (2025Q1)"}
 # not blank and without control characters, as optimizer.config.load._unusable_name asks
 FILE_NAME = {"type": "string", "minLength": 1, "pattern": "^(?=.*\\S)[^\\u0000-\\u001f\\u007f]*$",
              "patternErrorMessage": "a file name: not blank, without control characters"}
@@ -126,8 +128,11 @@ class _Generator(GenerateJsonSchema):
 
     def dict_schema(self, schema: core_schema.DictSchema) -> JsonSchemaValue:
         json_schema = super().dict_schema(schema)
-        if schema.get("keys_schema", {}).get("type") == "int":
+        keys = schema.get("keys_schema", {})
+        if keys.get("type") == "int":
             json_schema["propertyNames"] = dict(YEAR_KEY)
+        elif keys.get("type") == "function-after" and keys.get("schema", {}).get("type") == "union":
+            json_schema["propertyNames"] = dict(WHEN_KEY)   # the When keys of optimizer.config.schema
         return json_schema
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from optimizer.inputs.periods import Period, canonical_when, expand
 from optimizer.config.constraints import (GPUs, H100e, MW, NoBoolNumbers, PositiveH100e, PositiveUSD, Share, TonnesCO2,
                                           UserConstraint)
 
@@ -35,24 +36,55 @@ class Section(NoBoolNumbers, BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+def _check_when(value: int | str) -> int | str:
+    """A year stays (or becomes) an int; a month or quarter is written canonically ('2024-07', '2025Q1')."""
+    return canonical_when(value)
+
+
+When = Annotated[int | str, AfterValidator(_check_when)]
+
+
+class PeriodStep(Section):
+    """Periods of one length until a date: ``{step: month, until: "2024-12"}``."""
+
+    step: Literal["month", "quarter", "year"] = Field(description="length of each period")
+    until: When = Field(description="last period of this step: a month ('2024-12'), quarter ('2025Q4') or year "
+                                    "(2026: until December)")
+
+
 class Horizon(Section):
-    """The planning years. Periods run from ``first_year`` to ``last_year`` in steps of
-    ``period_length_years``; each period stands for that many years."""
+    """The planning periods. Without ``periods``: from ``first_year`` to ``last_year`` in steps of
+    ``period_length_years``. With ``periods``: from ``first_month`` of ``first_year``, months or
+    quarters as listed, then whole years to the end of ``last_year``."""
 
     first_year: int = Field(ge=2000, le=2100, description="first planning year")
     last_year: int = Field(ge=2000, le=2100, description="last planning year (inclusive)")
     period_length_years: int = Field(1, gt=0, le=100, description="years per investment period (1 to 100)")
+    first_month: int = Field(1, ge=1, le=12, description="month in which the horizon starts (1 to 12; after January "
+                                                         "only with periods)")
+    periods: list[PeriodStep] | None = Field(
+        None, description="sub-year periods first, e.g. [{step: month, until: '2024-12'}, {step: quarter, until: "
+                          "'2025Q4'}]; the rest of the horizon is whole years")
     discount_rate: float = Field(0.07, ge=0, lt=1, description="real discount rate per year, e.g. 0.07 (0 to below 1)")
+    discount_at: Literal["start", "midpoint"] = Field(
+        "start", description="discount each period's costs from its start (default) or its midpoint")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Horizon":
         if self.last_year < self.first_year:
             raise ValueError("last_year must not be before first_year")
+        self.periods_list   # raises ValueError with the reason
         return self
 
     @property
-    def years(self) -> list[int]:
-        return list(range(self.first_year, self.last_year + 1, self.period_length_years))
+    def periods_list(self) -> list[Period]:
+        steps = [(p.step, p.until) for p in self.periods] if self.periods else None
+        return expand(self.first_year, self.last_year, self.period_length_years, self.first_month, steps)
+
+    @property
+    def years(self) -> list[int | str]:
+        """The period keys (calendar years when every period is a whole year)."""
+        return [p.key for p in self.periods_list]
 
 
 class DataFiles(Section):
@@ -73,10 +105,15 @@ class DataFiles(Section):
 
 class TimeSlices(Section):
     """How the year is represented. With hourly profiles: ``full_year`` (8,760 hours) or
-    ``representative_days`` found by tsam. With a table of representative days: ``days`` picks some."""
+    ``representative_days`` found by tsam, per season (``seasons``: the whole year, each quarter or
+    each month). With a table of representative days: ``days`` picks some (seasons: year only)."""
 
     resolution: Literal["representative_days", "full_year"] = "representative_days"
-    representative_days: int = Field(8, ge=1, le=364, description="typical days tsam finds in the hourly year")
+    representative_days: int = Field(8, ge=1, le=364, description="typical days tsam finds in each season of the "
+                                                                  "hourly year (at most the days of the season)")
+    seasons: Literal["auto", "year", "quarter", "month"] = Field(
+        "auto", description="draw typical days per season so that sub-year periods see their own weather; auto: "
+                            "the finest sub-year step of the horizon's periods, else year")
     method: Literal["hierarchical", "kmeans", "averaging", "contiguous"] = "hierarchical"
     extreme_days: list[Literal["lowest_wind", "lowest_solar", "hottest", "highest_price"]] = Field(
         default_factory=list, description="extreme days added as their own typical days")
@@ -97,7 +134,7 @@ class Facility(Section):
     water_l_per_kwh: float = Field(
         0.5, ge=0, le=100, description="on-site cooling water per kWh of IT energy (WUE), litres; 0: dry cooling "
                                        "(0 to 100)")
-    fixed_load_mw: dict[str, MW | dict[int, MW]] = Field(
+    fixed_load_mw: dict[str, MW | dict[When, MW]] = Field(
         default_factory=dict,
         description="site -> facility MW that is not GPUs (existing halls, contracted inference, offices), one "
                     "number or year -> MW (held until the next year given); overrides the sites table's "
@@ -113,9 +150,10 @@ class Objective(Section):
 
 
 class ClusterTarget(Section):
-    """At least ``min_h100e`` (or ``min_gpus``) at one single campus from ``year`` on."""
+    """At least ``min_h100e`` (or ``min_gpus``) at one single campus from ``year`` on (a year, or a
+    month 'YYYY-MM' or quarter 'YYYYQn' with sub-year periods)."""
 
-    year: int
+    year: When
     min_h100e: PositiveH100e | None = Field(None, description="h100e at the campus (above 0, at most 1e12)")
     min_gpus: Annotated[int, Field(gt=0, le=10**12)] | None = Field(
         None, description="GPUs at the campus (1 to 1e12)")
@@ -128,8 +166,9 @@ class ClusterTarget(Section):
 
 
 class Targets(Section):
-    compute_h100e: dict[int, H100e] = Field(default_factory=dict,
-                                            description="year -> minimum h100e online (0 to 1e12)")
+    compute_h100e: dict[When, H100e] = Field(default_factory=dict,
+                                            description="when (year, 'YYYY-MM' or 'YYYYQn') -> minimum h100e online in that "
+                                                        "period (0 to 1e12)")
     single_cluster: list[ClusterTarget] = Field(default_factory=list)
 
 
@@ -142,15 +181,21 @@ class Budget(Section):
 
 
 class Grid(Section):
-    headroom_mw: dict[str, dict[int, MW]] = Field(
+    headroom_mw: dict[str, dict[When, MW]] = Field(
         default_factory=dict,
-        description="region -> year -> MW of new large-load headroom (0 to 1e7); overrides the regions table")
+        description="region -> when (year, 'YYYY-MM', 'YYYYQn') -> MW of new large-load headroom from then on "
+                    "(0 to 1e7); overrides the regions table")
+    energised_mw: dict[str, dict[When, MW]] = Field(
+        default_factory=dict,
+        description="site -> when -> grid MW the utility has energised from then on (a step path, 0 before the "
+                    "first date), e.g. {memphis: {'2024-06': 8, '2024-08': 50}}; caps the site's grid contract")
 
 
 class Supply(Section):
-    gpus_per_year: dict[str, dict[int, GPUs]] = Field(
+    gpus_per_year: dict[str, dict[When, GPUs]] = Field(
         default_factory=dict,
-        description="GPU product -> year -> GPUs deliverable that year (0 to 1e12); overrides the GPU catalog")
+        description="GPU product -> when (year, 'YYYY-MM', 'YYYYQn') -> GPUs deliverable per year from then on, "
+                    "pro-rated over shorter periods (0 to 1e12); overrides the GPU catalog")
 
 
 class Policy(Section):

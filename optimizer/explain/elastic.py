@@ -260,18 +260,22 @@ def _add_timing_rows(m) -> None:
     (id2 is the tech of a ("tech", site, tech) group, "" otherwise)."""
     ix = m.ix
     first = ix.timing_first
+
+    def early(key, y) -> bool:
+        return key in first and ix.P[y].start_month < first[key] - 1e-9
+
     terms: dict[tuple, list] = {}
     for (s, y) in m.site_build.keys():
-        if y < first.get(("site", s), y):
+        if early(("site", s), y):
             terms[("site", s, "", y)] = [m.site_build[s, y]]
     for (s, k, y) in ix.tech_build:
-        if y < first.get(("tech", s, k), y):
+        if early(("tech", s, k), y):
             terms[("tech", s, k, y)] = [m.cap_added_mw[s, k, y]]
     for (s, g, y) in ix.gpu_build:
-        if y < first.get(("gpu", g), y):
+        if early(("gpu", g), y):
             terms.setdefault(("gpu", g, "", y), []).append(m.gpu_new_units[s, g, y] * ix.G[g]["gpus_per_unit"] / KILO)
     for (s, y) in ix.grid_upgrade:
-        if y < first.get(("grid", s), y):
+        if early(("grid", s), y):
             terms[("grid", s, "", y)] = [m.grid_upgrade_mw[s, y]]
     m.timing_early_upper = pyo.Constraint(list(terms), rule=lambda m, *key: pyo.quicksum(terms[key]) <= 0)
 
@@ -286,33 +290,41 @@ def _timing_limit(ix: Index, index) -> Limit:
     if kind == "site":
         s = ids[0]
         return Limit("timing", f"{site_name(ix, s)} would have to open in {y}, {_early(ix, ('site', s), y)} "
-                     f"before its lead time allows ({ix.timing_first['site', s]})", "campus", 1.0, None, True)
+                     f"before its lead time allows ({_first(ix, ('site', s))})", "campus", 1.0, None, True)
     if kind == "tech":
         s, k = ids
         return Limit("timing", f"{{amount}} MW of {k} would have to come online at {site_name(ix, s)} in {y}, "
                      f"{_early(ix, ('tech', s, k), y)} before its lead time or first year allows "
-                     f"({ix.timing_first['tech', s, k]})", "MW", 1.0, None, True)
+                     f"({_first(ix, ('tech', s, k))})", "MW", 1.0, None, True)
     if kind == "gpu":
         g = ids[0]
         return Limit("timing", f"{{amount}} {g} GPUs would have to be installed in {y}, "
-                     f"{_early(ix, ('gpu', g), y)} before the product's first year ({ix.timing_first['gpu', g]})",
+                     f"{_early(ix, ('gpu', g), y)} before the product's first year ({_first(ix, ('gpu', g))})",
                      "GPU", KILO, None, True)
     s = ids[0]
     return Limit("timing", f"{{amount}} MW of grid upgrade would have to be energised at {site_name(ix, s)} in {y}, "
-                 f"{_early(ix, ('grid', s), y)} before its queue year ({ix.timing_first['grid', s]})", "MW", 1.0,
+                 f"{_early(ix, ('grid', s), y)} before its queue year ({_first(ix, ('grid', s))})", "MW", 1.0,
                  None, True)
 
 
-def _early(ix: Index, key: tuple, y: int) -> str:
-    years = ix.timing_first[key] - y
-    return f"{years} year{'s' if years != 1 else ''}"
+def _early(ix: Index, key: tuple, y) -> str:
+    months = math.ceil(ix.timing_first[key] - ix.P[y].start_month - 1e-9)
+    if months % 12 == 0:
+        return f"{months // 12} year{'s' if months != 12 else ''}"
+    return f"{months} month{'s' if months != 1 else ''}"
+
+
+def _first(ix: Index, key: tuple) -> str:
+    """When an asset group may first come online, as a period label or calendar year."""
+    month = math.ceil(ix.timing_first[key] - 1e-9)
+    return str(month // 12) if month % 12 == 0 else f"{month // 12}-{month % 12 + 1:02d}"
 
 
 def _timing_weight(ix: Index, index) -> float:
     """Years early / the natural size of one unit of the row (a campus; a site's facility MW; a
     year's GPU supply; the largest upgrade)."""
     kind, ids, y = _ids(index)
-    years = ix.timing_first[(kind, *ids)] - y
+    years = (ix.timing_first[(kind, *ids)] - ix.P[y].start_month) / 12
     if kind == "site":
         size = 1.0
     elif kind == "tech":

@@ -52,7 +52,7 @@ def _target(ix, y):
 
 def _supply(ix, g, y):
     return Limit("supply", f"{g} GPU supply in {y}", "GPU", KILO,
-                 ix.inputs.supply_gpus_per_year[g, y] * ix.period_years, True)
+                 ix.inputs.supply_gpus_per_year[g, y] * ix.length_years[y], True)
 
 
 def _cluster(ix, t, s, y):
@@ -92,7 +92,7 @@ def _permit(ix, s, y):
 def _equipment(ix, k, y):
     name = ix.K[k].get("name") or k
     return Limit("supply", f"{name} equipment supply in {y}", "MW", 1.0,
-                 ix.K[k]["supply_mw_per_year"] * ix.period_years, True)
+                 ix.K[k]["supply_mw_per_year"] * ix.length_years[y], True)
 
 
 def _fleet(ix, k, y):
@@ -110,7 +110,8 @@ def _land(ix, s, kind, y):
 
 
 def _budget(ix, y):
-    return Limit("budget", f"capex budget {y}", "USD", MUSD, ix.inputs.budget_usd_per_year[y] * ix.period_years, True)
+    return Limit("budget", f"capex budget {ix.year_of(y)}", "USD", MUSD,
+                 ix.inputs.budget_usd_per_year[y] * ix.year_groups()[y][1], True)
 
 
 def _budget_total(ix, _):

@@ -88,6 +88,8 @@ SITES = [
     col("max_it_mw", "float", "largest IT load the campus can hold", minimum=0, maximum=MAX_MW),
     col("lead_time_years", "int", "years from the build decision until the campus can open", default=1,
         minimum=0, maximum=MAX_YEARS),
+    col("lead_time_months", "float", "months from the build decision until the campus can open; overrides "
+        "lead_time_years (blank: lead_time_years × 12)", default=INF, minimum=0, maximum=MAX_YEARS * 12),
     col("site_capex_usd", "float", "fixed cost of the campus: land, substation, roads", default=0.0,
         minimum=0, maximum=MAX_USD),
     col("shell_capex_usd_per_kw", "float", "data hall shell, cooling and electrical per kW of IT", minimum=0,
@@ -133,6 +135,9 @@ TECHS = [
     col("fuel_price_usd_per_mmbtu", "float", "delivered fuel price", default=0.0, minimum=0, maximum=1e4),
     col("co2_kg_per_mmbtu", "float", "CO2 per MMBtu of fuel burned", default=0.0, minimum=0, maximum=1000),
     col("lead_time_years", "int", "years from order to first power", minimum=0, maximum=MAX_YEARS),
+    col("lead_time_months", "float", "months from order to first power (rented techs: mobilisation, e.g. 0.75 "
+        "for three weeks); overrides lead_time_years (blank: lead_time_years × 12)", default=INF, minimum=0,
+        maximum=MAX_YEARS * 12),
     col("lifetime_years", "int", "economic life", minimum=1, maximum=MAX_LIFE_YEARS),
     col("unit_mw", "float", "size of one unit; 0 means any MW", default=0.0, minimum=0, maximum=MAX_MW),
     col("availability", "float", "share of capacity available for dispatch", default=1.0, minimum=0, maximum=1),
@@ -148,8 +153,11 @@ TECHS = [
         "equipment supply chain (blank: no limit)", default=INF, minimum=0, maximum=MAX_MW),
     col("fleet_mw", "float", "MW of the tech in service at once over all sites: a rental fleet (blank: no limit)",
         default=INF, minimum=0, maximum=MAX_MW),
-    col("rented", "bool", "rented, not bought: its fixed cost (fom_usd_per_kw_year) is rent, reported as rental",
+    col("rented", "bool", "bridge power, rented per period and returned when no longer needed: no lifetime, "
+        "capex_usd_per_kw is the mobilisation fee paid on each MW added, the rent is rental_usd_per_kw_month",
         default=False),
+    col("rental_usd_per_kw_month", "float", "rent of a rented tech per kW and month in service", default=0.0,
+        minimum=0, maximum=MAX_USD_PER_KW),
 ]
 
 GPUS = [

@@ -26,6 +26,7 @@ from optimizer.errors import InputError, Problem, did_you_mean, display_path
 from optimizer.inputs.columns import ID_COLUMNS, INF
 from optimizer.inputs.tables import read_table
 from optimizer.inputs.hourly import to_wide
+from optimizer.inputs.periods import Period, describe_periods, month_of, period_containing, step_values
 from optimizer.inputs.timeslices import GRID_VALUES, ZONE_VALUES, Slices, from_hourly, from_representative_days
 
 
@@ -43,8 +44,8 @@ class Inputs:
     """Everything the model needs, typed and checked. Tables are indexed by their id column."""
 
     config: Config
-    years: list[int]
-    period_years: int
+    periods: list[Period]                            # the planning periods, in time order
+    years: list                                      # their keys (calendar years when all are whole years)
     regions: pd.DataFrame
     sites: pd.DataFrame
     techs: pd.DataFrame
@@ -59,6 +60,7 @@ class Inputs:
     compute_target_h100e: dict[int, float]
     fixed_load_mw: dict[tuple[str, int], float] = field(default_factory=dict)   # (site, year) -> MW, where > 0
     prices: dict[tuple[str, int], "PricePoint"] = field(default_factory=dict)   # (region, year) -> price path
+    energised_mw: dict[tuple[str, int], float] = field(default_factory=dict)  # (site, period) -> grid MW energised
     notes: list[str] = field(default_factory=list)   # things to know that are not mistakes (validate prints them)
     files: dict[str, str] = field(default_factory=dict)
     source: SourceMap | None = None
@@ -74,7 +76,7 @@ class Inputs:
 
     def summary(self) -> dict[str, object]:
         return {
-            "years": f"{self.years[0]}–{self.years[-1]} ({len(self.years)} periods of {self.period_years} yr)",
+            "periods": describe_periods(self.periods),
             "sites": len(self.sites), "regions": len(self.regions), "techs": len(self.techs),
             "gpu products": len(self.gpus),
             "time slices": f"{self.slices.planned_slices or len(self.slices.table):,} per year: "
@@ -116,7 +118,7 @@ NEW_COLUMNS = {   # columns added to the tables later: a table without them gets
     "regions": {"demand_charge_usd_per_kw_month", "take_or_pay_share", "contract_min_years", "exit_fee_usd_per_kw",
                 "line_usd_per_mw_km", "gas_basis_usd_per_mmbtu", "gas_delivery_usd_per_mmbtu"},
     "sites": {"line_distance_km", "substation_usd", "fixed_load_mw"},
-    "techs": {"supply_mw_per_year", "fleet_mw", "rented"},
+    "techs": {"supply_mw_per_year", "fleet_mw", "rented", "rental_usd_per_kw_month"},
     "gpus": {"cluster_usd_per_gpu", "cluster_it_kw_per_gpu", "dies_per_gpu"},
 }
 
@@ -227,17 +229,28 @@ def _time_slice_settings(raw: dict, config: Config | None) -> TimeSlices:
 
 def _build_slices(raw: dict, smap: SourceMap, config: Config | None, frames: dict[str, pd.DataFrame],
                   cluster: bool = True) -> tuple[Slices | None, list[Problem]]:
-    """Time slices from the profile table (hourly or representative days) and grid profiles."""
+    """Time slices from the profile table (hourly or representative days) and grid profiles, in the
+    seasons the config asks for (``auto``: the finest sub-year step of ``horizon.periods``)."""
+    from optimizer.inputs.timeslices import finest_months, resolve_seasons
+
     settings = _time_slice_settings(raw, config)
+    horizon = raw.get("horizon") if isinstance(raw, dict) else None
+    seasons = resolve_seasons(settings.seasons, finest_months(horizon.get("periods") if isinstance(horizon, dict)
+                                                              else None))
     profiles = frames["profiles"]
+    if settings.seasons == "auto" and (settings.link_days or profiles.attrs.get("table") != "profiles_hourly"):
+        seasons = "year"    # typical days need an hourly year to be drawn per season, and linking one calendar
     file = display_path(raw["data"]["profiles"])
+    hourly = "point data.profiles at an hourly table (timestamp, zone, ...)"
     if profiles.attrs.get("table") != "profiles_hourly":
         problems = []
-        for key, bad, why in (("resolution", settings.resolution == "full_year", "full_year needs hourly profiles"),
-                              ("link_days", settings.link_days, "linking days needs hourly profiles (a calendar)")):
+        for key, bad, why, hint in (
+                ("resolution", settings.resolution == "full_year", "full_year needs hourly profiles", hourly),
+                ("link_days", settings.link_days, "linking days needs hourly profiles (a calendar)", hourly),
+                ("seasons", seasons != "year", f"seasons ({seasons}) need hourly profiles to draw typical days from",
+                 hourly + ", or set time_slices.seasons: year")):
             if bad:
-                problems.append(_problem(smap, ("time_slices", key), why,
-                                         "point data.profiles at an hourly table (timestamp, zone, ...)"))
+                problems.append(_problem(smap, ("time_slices", key), why, hint))
         if "grid_profiles" in frames:
             problems.append(_problem(smap, ("data", "grid_profiles"), "hourly grid profiles need hourly zone profiles",
                                      "use an hourly data.profiles table, or remove grid_profiles"))
@@ -245,9 +258,15 @@ def _build_slices(raw: dict, smap: SourceMap, config: Config | None, frames: dic
             return None, problems
         return from_representative_days(profiles, settings.days, settings.hours_per_slice, file,
                                         smap.locate(("time_slices", "days")))
+    problems = []
     if settings.days is not None:
-        return None, [_problem(smap, ("time_slices", "days"), "days picks from a representative-day table",
-                               "use representative_days: N with hourly profiles")]
+        problems.append(_problem(smap, ("time_slices", "days"), "days picks from a representative-day table",
+                                 "use representative_days: N with hourly profiles"))
+    if settings.link_days and seasons != "year" and settings.resolution == "representative_days":
+        problems.append(_problem(smap, ("time_slices", "link_days"), f"linking days across a season is not "
+                                 f"supported yet (seasons: {seasons})", "use seasons: year or link_days: false"))
+    if problems:
+        return None, problems
     sites = _candidates(frames["sites"], config)
     zones = set(sites["profile_zone"].where(sites["profile_zone"] != "", sites["site_id"]))
     wide, problems = to_wide(profiles[profiles["zone"].isin(zones)] if zones & set(profiles["zone"]) else profiles,
@@ -264,7 +283,7 @@ def _build_slices(raw: dict, smap: SourceMap, config: Config | None, frames: dic
             wide = wide.join(grid_wide)
     if problems:
         return None, problems
-    return from_hourly(wide, settings, smap.locate, cluster)
+    return from_hourly(wide, settings, smap.locate, cluster, seasons)
 
 
 def _candidates(sites: pd.DataFrame, config: Config | None) -> pd.DataFrame:
@@ -277,54 +296,63 @@ def _candidates(sites: pd.DataFrame, config: Config | None) -> pd.DataFrame:
 
 def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, source: SourceMap,
               shapes=None) -> Inputs:
-    years = cfg.horizon.years
+    periods = cfg.horizon.periods_list
+    years = [p.key for p in periods]
     sites = frames["sites"].copy()
     sites["name"] = sites["name"].where(sites["name"] != "", sites["site_id"])
     sites["profile_zone"] = sites["profile_zone"].where(sites["profile_zone"] != "", sites["site_id"])
     regions, gpus = frames["regions"], frames["gpus"]
     headroom = {}
+    start = periods[0].start_month
     for r, row in regions.iterrows():
-        table = {y: row.headroom_mw + row.headroom_growth_mw_per_year * (y - years[0]) for y in years}
-        headroom.update({(r, y): v for y, v in _step(cfg.grid.headroom_mw.get(r, {}), years, table).items()})
+        table = {p.key: row.headroom_mw + row.headroom_growth_mw_per_year * (p.start_month - start) / 12
+                 for p in periods}
+        headroom.update({(r, y): v for y, v in _step(cfg.grid.headroom_mw.get(r, {}), periods, table).items()})
     supply = {}
     for g, row in gpus.iterrows():
         table = {y: row.supply_gpus_per_year for y in years}
-        supply.update({(g, y): v for y, v in _step(cfg.supply.gpus_per_year.get(g, {}), years, table).items()})
+        supply.update({(g, y): v for y, v in _step(cfg.supply.gpus_per_year.get(g, {}), periods, table).items()})
     fixed = {}
     for sid, row in sites.iterrows():
         table = {y: float(row.fixed_load_mw) for y in years}
-        fixed.update({(sid, y): v for y, v in _step(cfg.facility.fixed_load_mw.get(sid), years, table).items()
+        fixed.update({(sid, y): v for y, v in _step(cfg.facility.fixed_load_mw.get(sid), periods, table).items()
                       if v > 0})
-    prices = price_paths(frames.get("prices"), list(regions.index), years)
+    energised = {(sid, y): v for sid, path in cfg.grid.energised_mw.items()
+                 for y, v in _step(path, periods, {y: 0.0 for y in years}).items()}
+    prices = price_paths(frames.get("prices"), list(regions.index), periods)
     return Inputs(
-        config=cfg, years=years, period_years=cfg.horizon.period_length_years,
+        config=cfg, periods=periods, years=years,
         regions=regions, sites=sites, techs=frames["techs"], gpus=gpus, slices=slices,
         headroom_mw=headroom, supply_gpus_per_year=supply,
-        budget_usd_per_year=_step(cfg.budget.capex_usd_per_year, years, {y: INF for y in years}),
-        carbon_price_usd_per_t=_step(cfg.policy.carbon_price_usd_per_t, years, {y: 0.0 for y in years}),
-        carbon_cap_t=_step(cfg.policy.carbon_cap_t, years, {y: INF for y in years}),
-        min_clean_share=_step(cfg.policy.min_clean_share, years, {y: 0.0 for y in years}),
-        compute_target_h100e={y: v for y, v in cfg.targets.compute_h100e.items()}, fixed_load_mw=fixed, prices=prices,
+        budget_usd_per_year=_step(cfg.budget.capex_usd_per_year, periods, {y: INF for y in years}),
+        carbon_price_usd_per_t=_step(cfg.policy.carbon_price_usd_per_t, periods, {y: 0.0 for y in years}),
+        carbon_cap_t=_step(cfg.policy.carbon_cap_t, periods, {y: INF for y in years}),
+        min_clean_share=_step(cfg.policy.min_clean_share, periods, {y: 0.0 for y in years}),
+        compute_target_h100e={period_containing(periods, month_of(w)).key: v
+                              for w, v in cfg.targets.compute_h100e.items()},
+        fixed_load_mw=fixed, prices=prices, energised_mw=energised,
         files={k: str(getattr(cfg.data, k)) for k in ("sites", "regions", "techs", "gpus", "profiles")},
         source=source, region_shapes=shapes,
     )
 
 
-def price_paths(table: pd.DataFrame | None, regions: list[str], years: list[int]) -> dict[tuple[str, int], PricePoint]:
-    """(region, model year) -> prices. Each column is a step path: a value holds from its row's year
-    until a later row gives one. For a region, its own rows' values come first, then the values of
-    the rows for every region (blank region_id); where neither gives one, the regions and techs
-    tables' prices hold (hub: the techs table's fuel price, adder 0, carbon factor 1)."""
+def price_paths(table: pd.DataFrame | None, regions: list[str], periods: list[Period]
+                ) -> dict[tuple[str, int], PricePoint]:
+    """(region, period key) -> prices. Each column is a step path: a value holds from its row's year
+    until a later row gives one (a period takes the value of the year it starts in). For a region, its
+    own rows' values come first, then the values of the rows for every region (blank region_id); where
+    neither gives one, the regions and techs tables' prices hold (hub: the techs table's fuel price,
+    adder 0, carbon factor 1)."""
     if table is None or table.empty:
         return {}
     columns = ("gas_hub_usd_per_mmbtu", "grid_price_adder_usd_per_mwh", "grid_co2_factor")
     out = {}
     for r in regions:
-        for y in years:
-            values = [_path_value(table, r, y, c) for c in columns]
+        for p in periods:
+            values = [_path_value(table, r, p.year, c) for c in columns]
             if any(v is not None for v in values):
                 hub, adder, factor = values
-                out[r, y] = PricePoint(hub, 0.0 if adder is None else adder, 1.0 if factor is None else factor)
+                out[r, p.key] = PricePoint(hub, 0.0 if adder is None else adder, 1.0 if factor is None else factor)
     return out
 
 
@@ -337,23 +365,14 @@ def _path_value(table: pd.DataFrame, r: str, y: int, column: str) -> float | Non
     return None
 
 
-def _step(value, years: list[int], base: dict[int, float]) -> dict[int, float]:
-    """A number applies to every year; a {year: value} map holds from each year given onward."""
+def _step(value, periods: list[Period], base: dict) -> dict:
+    """A number applies to every period; a {when: value} map holds from each when given onward (see
+    :func:`optimizer.inputs.periods.step_values`)."""
     if value is None:
         return dict(base)
     if not isinstance(value, dict):
-        return {y: float(value) for y in years}
-    out = dict(base)
-    current = None
-    for y in years:
-        if y in value:
-            current = float(value[y])
-        elif current is None:
-            earlier = [k for k in value if k <= y]
-            current = float(value[max(earlier)]) if earlier else None
-        if current is not None:
-            out[y] = current
-    return out
+        return {p.key: float(value) for p in periods}
+    return {k: float(v) for k, v in step_values(periods, value, base).items()}
 
 
 def _table_references(frames: dict[str, pd.DataFrame], slices: Slices, sites_path: str,
@@ -428,6 +447,8 @@ def cross_check(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]) -> 
         check("gpu", g, ("supply", "gpus_per_year", g))
     for sid in _get(raw, "facility", "fixed_load_mw") or {}:
         check("site", sid, ("facility", "fixed_load_mw", sid))
+    for sid in _get(raw, "grid", "energised_mw") or {}:
+        check("site", sid, ("grid", "energised_mw", sid))
     entries = raw.get("constraints") if isinstance(raw.get("constraints"), list) else []
     for i, entry in enumerate(entries):
         for kind in ("site", "region", "tech", "gpu") if isinstance(entry, dict) else ():
@@ -451,26 +472,41 @@ MIN_YEAR, MAX_YEAR = 1000, 3000   # beyond any horizon the schema allows; guards
 
 
 def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
-    """Every year the config names is a model year."""
-    first, last = _get(raw, "horizon", "first_year"), _get(raw, "horizon", "last_year")
-    step = _get(raw, "horizon", "period_length_years") or 1
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (first, last, step)) or step < 1 \
-            or last < first or not (MIN_YEAR <= first <= last <= MAX_YEAR):
+    """Every date the config names is a model period's start (a year: its January), and every year a
+    user constraint names is a year the horizon covers."""
+    from optimizer.config.schema import Horizon
+
+    horizon = raw.get("horizon")
+    try:
+        known = {k: v for k, v in horizon.items() if k in Horizon.model_fields}
+        periods = Horizon.model_validate(known).periods_list
+    except (ValidationError, ValueError, TypeError, AttributeError):
         return []      # the schema reports the horizon itself
-    years = list(range(first, last + 1, step))
-    span = f"{first}–{years[-1]}" + (f" every {step} years" if step > 1 else "")
+    starts = {p.start_month for p in periods}
+    years = {p.year for p in periods}
+    span = describe_periods(periods)
     problems = []
 
-    def check(year: Any, path: KeyPath) -> None:
-        if isinstance(year, int) and not isinstance(year, bool) and year not in years:
-            problems.append(_problem(smap, path, f"year {year} is not a model year ({span})",
-                                     "use a year inside the horizon, or widen the horizon"))
+    def check(when: Any, path: KeyPath, year_only: bool = False) -> None:
+        if isinstance(when, bool) or not isinstance(when, (int, str)):
+            return
+        month = month_of(when)
+        if month is None:
+            return     # the schema reports a malformed date
+        if year_only and isinstance(when, int) and when in years:
+            return
+        if month not in starts:
+            what = f"year {when} is not a model year" if isinstance(when, int) else \
+                f"'{when}' is not the start of a model period"
+            problems.append(_problem(smap, path, f"{what} ({span})",
+                                     "use a year or date at which a period starts, or widen the horizon"))
 
     maps = [("targets", "compute_h100e"), ("budget", "capex_usd_per_year"), ("policy", "carbon_price_usd_per_t"),
             ("policy", "carbon_cap_t"), ("policy", "min_clean_share")]
     maps += [("grid", "headroom_mw", r) for r in _get(raw, "grid", "headroom_mw") or {}]
     maps += [("supply", "gpus_per_year", g) for g in _get(raw, "supply", "gpus_per_year") or {}]
     maps += [("facility", "fixed_load_mw", sid) for sid in _get(raw, "facility", "fixed_load_mw") or {}]
+    maps += [("grid", "energised_mw", sid) for sid in _get(raw, "grid", "energised_mw") or {}]
     for path in maps:
         value = _get(raw, *path)
         for y in value if isinstance(value, dict) else ():
@@ -483,7 +519,7 @@ def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
         if not isinstance(entry, dict):
             continue
         for j, y in enumerate(entry.get("years") if isinstance(entry.get("years"), list) else []):
-            check(y, ("constraints", i, "years", j))
+            check(y, ("constraints", i, "years", j), year_only=True)
         for key in ("by_year", "year"):
-            check(entry.get(key), ("constraints", i, key))
+            check(entry.get(key), ("constraints", i, key), year_only=True)
     return problems

@@ -4,13 +4,23 @@ Three ways to get them:
 
 - **representative days given by the user** (a table with ``zone, day, hour, weight_days``): each
   day stands for ``weight_days`` days; a subset of days is scaled up to a whole year;
-- **full year** from an hourly table: 8,760 hours in one period, cyclic over the year;
+- **full year** from an hourly table: 8,760 hours, cyclic over the year (or over each season);
 - **representative days found by tsam** from an hourly table: ``k`` typical days (plus extreme
-  days when asked), weighted by how many days of the year each stands for; the calendar (which
-  typical day stands for each day of the year, in order) is kept for storage linking.
+  days when asked) per season, weighted by how many days of the season each stands for; the
+  calendar (which typical day stands for each day of the year, in order) is kept for storage
+  linking.
+
+Seasons (``time_slices.seasons``) split the 365-day year (hour 0 is 1 January 00:00, no
+29 February) into the whole ``year``, quarters ``Q1``..``Q4`` (90, 91, 92, 92 days) or months
+``01``..``12``, so that a sub-year period of the horizon sees its own weather and prices. Each
+slice belongs to one season; the weights of a season's slices sum to its hours (January 744 h,
+Q1 2,160 h). Typical days are found for each season separately and named with the season in
+front (``01d02/13``: typical day 2 of January, hour 13; ``Q1d00/04``); with one season, the year,
+they keep their plain names (``d03/04``). The full year keeps its hour ids (``h0744``); with
+seasons, storage cycles within each season (the season is the slice's period).
 
 A slice is a block of ``hours_per_slice`` consecutive hours of a period, with the block's mean
-values; slice weights always sum to 8,760 h. Profile columns are preserved in their annual mean
+values; slice weights always sum to 8,760 h. Profile columns are preserved in each season's mean
 (tsam rescales typical days; capacity factors are then clipped to [0, 1]).
 """
 
@@ -27,6 +37,11 @@ from optimizer.errors import Problem, did_you_mean
 
 HOURS_PER_YEAR = 8760.0
 DAYS_PER_YEAR = 365.0
+MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)   # a 365-day year
+SEASON_DAYS = {"year": 365, **{f"Q{q + 1}": sum(MONTH_DAYS[3 * q:3 * q + 3]) for q in range(4)},
+               **{f"{m + 1:02d}": d for m, d in enumerate(MONTH_DAYS)}}   # season id -> days
+SEASON_NAMES = {"year": ("year", "year"), "quarter": ("quarter", "quarters"), "month": ("month", "months")}
+STEP_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 ZONE_VALUES = ("solar_cf", "wind_cf", "temperature_c")
 GRID_VALUES = ("price_usd_per_mwh", "co2_kg_per_mwh")
 EXTREMES = {  # extreme day -> (helper column, how it is aggregated over zones, tsam field)
@@ -39,10 +54,15 @@ EXTREMES = {  # extreme day -> (helper column, how it is aggregated over zones, 
 
 @dataclass(frozen=True)
 class Slices:
-    """``table``: one row per slice (``slice``, ``period``, ``position``, ``hour``, ``weight_h``).
+    """``table``: one row per slice (``slice``, ``period``, ``position``, ``hour``, ``weight_h``,
+    ``season``): ``period`` is the span storage cycles over (a typical day, the season, or the
+    year), ``position`` the slice's place in it, ``hour`` its first hour (of the day for typical
+    days, of the year for the full year), ``weight_h`` the hours of the 365-day year it stands for,
+    ``season`` the season it belongs to (``year``, ``Q1``..``Q4`` or ``01``..``12``).
     ``cf``: index (zone, slice), columns solar_cf, wind_cf, temperature_c (NaN when not given).
     ``grid``: index (region, slice), price and carbon of grid energy, or None (flat, from the
-    regions table). ``calendar``: the period standing for each day of the year, or None."""
+    regions table). ``calendar``: the period standing for each day of the year, or None.
+    ``seasons``: the season ids in calendar order."""
 
     table: pd.DataFrame
     cf: pd.DataFrame
@@ -51,14 +71,73 @@ class Slices:
     calendar: list[str] | None = None
     description: str = ""
     planned_slices: int | None = None   # validation's stand-in: how many slices the solve will have
+    seasons: list[str] = dataclasses.field(default_factory=lambda: ["year"])
 
     @property
     def ids(self) -> list[str]:
         return self.table["slice"].tolist()
 
+    def season_hours(self) -> dict[str, float]:
+        """Hours of the 365-day year in each season, in calendar order (their weights' sums)."""
+        return season_hours(self.seasons)
+
     @property
     def zones(self) -> set[str]:
         return set(self.cf.index.get_level_values(0))
+
+
+# ---- seasons -------------------------------------------------------------------------------------
+
+def resolve_seasons(setting: str, finest_months: int) -> str:
+    """The seasons to draw typical days in: ``setting`` unless ``auto``; ``auto`` follows the finest
+    sub-year step of the horizon's periods in months: 1 or 2 -> month, 3 to 11 -> quarter, else year."""
+    if setting != "auto":
+        return setting
+    if finest_months >= 12:
+        return "year"
+    return "quarter" if finest_months >= 3 else "month"
+
+
+def finest_months(periods) -> int:
+    """Months of the finest step in the raw ``horizon.periods`` list (``[{"step": "month", ...}]``):
+    1 if any step is month, 3 if any is quarter, else 12 (also when the list is missing or malformed)."""
+    if not isinstance(periods, list):
+        return 12
+    steps = [p.get("step") for p in periods if isinstance(p, dict)]
+    return min([STEP_MONTHS[s] for s in steps if isinstance(s, str) and s in STEP_MONTHS] or [12])
+
+
+def season_ids(seasons: str) -> list[str]:
+    """The season ids of a seasons setting (year, quarter or month), in calendar order."""
+    if seasons == "quarter":
+        return [f"Q{q}" for q in range(1, 5)]
+    if seasons == "month":
+        return [f"{m:02d}" for m in range(1, 13)]
+    return ["year"]
+
+
+def season_hours(ids: list[str]) -> dict[str, float]:
+    """Hours of each season of the 365-day year (days × 24: January 744, Q1 2,160, year 8,760)."""
+    return {s: 24.0 * SEASON_DAYS[s] for s in ids}
+
+
+def day_seasons(seasons: str) -> list[str]:
+    """The season of each of the 365 days of the year, in order."""
+    return [s for s in season_ids(seasons) for _ in range(SEASON_DAYS[s])]
+
+
+def _describe_count(counts: list[int]) -> str:
+    """One count, or the range ``a–b`` when seasons differ (months with fewer days than asked)."""
+    low, high = min(counts), max(counts)
+    return f"{low}" if low == high else f"{low}–{high}"
+
+
+def _per_season(seasons: str) -> str:
+    """`` per month × 12 months`` (nothing for the year): how typical days are drawn."""
+    if seasons == "year":
+        return ""
+    one, many = SEASON_NAMES[seasons]
+    return f" per {one} × {len(season_ids(seasons))} {many}"
 
 
 # ---- representative days given by the user ----------------------------------------------------
@@ -86,8 +165,9 @@ def from_representative_days(profiles: pd.DataFrame, days: list[str] | None, hou
     grouped["temperature_c"] = np.nan
     first_zone = grouped["zone"].iloc[0]
     table = grouped[grouped["zone"] == first_zone].rename(columns={"day": "period", "block": "position"})
-    table = table.assign(hour=table["position"] * hours_per_slice, weight_h=table["weight_days"] * hours_per_slice)
-    table = table[["slice", "period", "position", "hour", "weight_h"]].reset_index(drop=True)
+    table = table.assign(hour=table["position"] * hours_per_slice, weight_h=table["weight_days"] * hours_per_slice,
+                         season="year")
+    table = table[["slice", "period", "position", "hour", "weight_h", "season"]].reset_index(drop=True)
     cf = grouped.set_index(["zone", "slice"])[list(ZONE_VALUES)]
     description = f"{len(chosen)} representative days given × {24 // hours_per_slice} slices"
     return Slices(table, cf, hours_per_slice, description=description), []
@@ -121,12 +201,15 @@ def _check_shape(profiles: pd.DataFrame, file: str) -> list[Problem]:
 
 # ---- from an hourly year -------------------------------------------------------------------------
 
-def from_hourly(wide: pd.DataFrame, settings, where, cluster: bool = True) -> tuple[Slices | None, list[Problem]]:
+def from_hourly(wide: pd.DataFrame, settings, where, cluster: bool = True,
+                seasons: str | None = None) -> tuple[Slices | None, list[Problem]]:
     """Slices from a wide hourly frame (columns ``value|zone`` and ``value|region``).
 
-    ``settings`` is the config's time_slices section; ``where(path)`` locates a config key.
-    ``cluster=False`` (validation) checks everything but does not run tsam: the slices are then
-    the 365 daily means, which name the same zones and values, described as still to be found."""
+    ``settings`` is the config's time_slices section; ``where(path)`` locates a config key;
+    ``seasons`` is the resolved setting (year, quarter, month; default: ``settings.seasons`` with
+    ``auto`` read as year). ``cluster=False`` (validation) checks everything but does not run tsam:
+    the slices are then the 365 daily means, which name the same zones and values, described as
+    still to be found."""
     wide = wide.dropna(axis=1, how="all")
     blanks = [c for c in wide.columns if wide[c].isna().any()]
     if blanks:
@@ -134,24 +217,28 @@ def from_hourly(wide: pd.DataFrame, settings, where, cluster: bool = True) -> tu
         return None, [Problem(None, None, f"{name} of {key}", "some hours are blank",
                               "give a value for every hour, or leave the whole column out")]
     hps = settings.hours_per_slice
+    seasons = seasons or resolve_seasons(getattr(settings, "seasons", "year"), 12)
     if settings.resolution == "full_year":
-        return _full_year(wide, hps), []
+        return _full_year(wide, hps, seasons), []
     if not cluster:
-        return _unclustered(wide, settings, where)
-    return _typical_days(wide, settings, where)
+        return _unclustered(wide, settings, where, seasons)
+    return _typical_days(wide, settings, where, seasons)
 
 
-def _unclustered(wide: pd.DataFrame, settings, where) -> tuple[Slices | None, list[Problem]]:
-    """Validation's stand-in for typical days: daily means, with the extreme days checked."""
+def _unclustered(wide: pd.DataFrame, settings, where, seasons: str) -> tuple[Slices | None, list[Problem]]:
+    """Validation's stand-in for typical days: daily means (each in its day's season), with the
+    extreme days checked; ``planned_slices``: (typical days, at most the season's days, + extreme
+    days) × slices per day, summed over the seasons."""
     _, _, problems = _extreme_columns(wide, settings, where)
     if problems:
         return None, problems
+    typical = [min(settings.representative_days, SEASON_DAYS[s]) for s in season_ids(seasons)]
     extra = f" + {len(settings.extreme_days)} extreme" if settings.extreme_days else ""
     per_day = 24 // settings.hours_per_slice
-    description = (f"{settings.representative_days} typical days{extra} (tsam, {settings.method}) × {per_day} "
-                   "slices, found when solving")
-    planned = (settings.representative_days + len(settings.extreme_days)) * per_day
-    return dataclasses.replace(_full_year(wide, 24), description=description, planned_slices=planned), []
+    description = (f"{_describe_count(typical)} typical days{extra}{_per_season(seasons)} (tsam, {settings.method}) "
+                   f"× {per_day} slices, found when solving")
+    planned = sum(n + len(settings.extreme_days) for n in typical) * per_day
+    return dataclasses.replace(_full_year(wide, 24, seasons), description=description, planned_slices=planned), []
 
 
 def _extreme_columns(wide: pd.DataFrame, settings, where) -> tuple[pd.DataFrame, dict[str, list[str]], list[Problem]]:
@@ -174,54 +261,94 @@ def _extreme_columns(wide: pd.DataFrame, settings, where) -> tuple[pd.DataFrame,
     return frame, extremes, problems
 
 
-def _full_year(wide: pd.DataFrame, hps: int) -> Slices:
+def _full_year(wide: pd.DataFrame, hps: int, seasons: str = "year") -> Slices:
+    """Blocks of ``hps`` hours through the year, ids ``h0744`` (first hour of the year). Each block's
+    season follows its day of the 365-day year; with seasons other than the year, storage cycles
+    within each season (period = season, position counted from the season's first block)."""
     blocks = np.arange(len(wide)) // hps
     values = wide.groupby(blocks).mean()
     ids = [f"h{p * hps:04d}" for p in values.index]
-    table = pd.DataFrame({"slice": ids, "period": "year", "position": values.index, "hour": values.index * hps,
-                          "weight_h": float(hps)})
+    hours = values.index * hps
+    season = "year" if seasons == "year" else np.asarray(day_seasons(seasons), dtype=object)[np.asarray(hours) // 24]
+    table = pd.DataFrame({"slice": ids, "period": "year", "position": values.index, "hour": hours,
+                          "weight_h": float(hps), "season": season})
+    if seasons != "year":
+        table["period"] = table["season"]
+        table["position"] = table.groupby("season", sort=False).cumcount()
     values.index = ids
     cf, grid = _split(values)
-    return Slices(table, cf, hps, grid, None, f"full year: {len(ids):,} slices of {hps} h")
+    by = "" if seasons == "year" else f", storage cycling within each of {len(season_ids(seasons))} " \
+                                      f"{SEASON_NAMES[seasons][1]}"
+    return Slices(table, cf, hps, grid, None, f"full year: {len(ids):,} slices of {hps} h{by}",
+                  seasons=season_ids(seasons))
 
 
-def _typical_days(wide: pd.DataFrame, settings, where) -> tuple[Slices | None, list[Problem]]:
-    import tsam
-
+def _typical_days(wide: pd.DataFrame, settings, where, seasons: str) -> tuple[Slices | None, list[Problem]]:
+    """``representative_days`` typical days (at most the season's days) plus the extreme days,
+    found by tsam in each season's days separately; the calendar joins the seasons' in order."""
     frame, extremes, problems = _extreme_columns(wide, settings, where)
     if problems:
         return None, problems
-    no_rescale = [c for c in frame.columns if c.startswith(("temperature_c|", "_"))]
+    hps = settings.hours_per_slice
+    tables, values, calendar, typical, extreme = [], [], [], [], []
+    first = 0
+    for season in season_ids(seasons):
+        days = SEASON_DAYS[season]
+        k = min(settings.representative_days, days)
+        part = frame if seasons == "year" else frame.iloc[24 * first:24 * (first + days)]
+        table, flat, assigned = _season_days(part, list(wide.columns), settings, extremes, k, hps,
+                                             "" if seasons == "year" else season)
+        tables.append(table.assign(season=season))
+        values.append(flat)
+        calendar += assigned
+        typical.append(k)
+        extreme.append(max(0, table["period"].nunique() - k))
+        first += days
+    table = pd.concat(tables, ignore_index=True)
+    cf, grid = _split(pd.concat(values))
+    extra = f" + {_describe_count(extreme)} extreme" if max(extreme) > 0 else ""
+    description = (f"{_describe_count(typical)} typical days{extra}{_per_season(seasons)} (tsam, {settings.method}) "
+                   f"× {24 // hps} slices")
+    return Slices(table, cf, hps, grid, calendar, description, seasons=season_ids(seasons)), []
+
+
+def _season_days(part: pd.DataFrame, columns: list[str], settings, extremes: dict[str, list[str]], k: int,
+                 hps: int, prefix: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """tsam's ``k`` typical days (+ extremes) of ``part`` (whole days of one season): the slice rows
+    (``{prefix}d03/04``, weights in hours of the season), their values (index slice) and the
+    typical day standing for each day of ``part``."""
+    result = _aggregate(part, settings, extremes, k)
+    reps = result.cluster_representatives[columns]
+    counts = {int(c): float(v) for c, v in result.cluster_counts.items()}
+    rows, values = [], []
+    for p in sorted(counts):
+        day = reps.xs(p, level=0).to_numpy()
+        day = day.reshape(24 // hps, hps, -1).mean(axis=1)
+        for pos in range(24 // hps):
+            rows.append({"slice": f"{prefix}d{p:02d}/{pos * hps:02d}", "period": f"{prefix}d{p:02d}",
+                         "position": pos, "hour": pos * hps, "weight_h": counts[p] * hps})
+            values.append(day[pos])
+    table = pd.DataFrame(rows)
+    flat = pd.DataFrame(values, columns=columns, index=table["slice"])
+    return table, flat, [f"{prefix}d{int(a):02d}" for a in result.cluster_assignments]
+
+
+def _aggregate(part: pd.DataFrame, settings, extremes: dict[str, list[str]], k: int):
+    """tsam's aggregation of ``part`` into ``k`` typical days, extreme days appended; temperature
+    and the extreme helper columns are not rescaled."""
+    import tsam
+
+    no_rescale = [c for c in part.columns if c.startswith(("temperature_c|", "_"))]
     method = settings.method
     if method == "kmeans":
         method = tsam.KMeans(random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = tsam.aggregate(
-            frame, n_clusters=settings.representative_days, period_duration=24,
+        return tsam.aggregate(
+            part, n_clusters=k, period_duration=24,
             cluster=tsam.ClusterConfig(method=method),
             extremes=tsam.ExtremeConfig(method="append", **extremes) if any(extremes.values()) else None,
             rescale_exclude_columns=no_rescale or None)
-    reps = result.cluster_representatives[list(wide.columns)]
-    counts = {int(k): float(v) for k, v in result.cluster_counts.items()}
-    hps = settings.hours_per_slice
-    periods = sorted(counts)
-    rows, values = [], []
-    for p in periods:
-        day = reps.xs(p, level=0).to_numpy()
-        day = day.reshape(24 // hps, hps, -1).mean(axis=1)
-        for pos in range(24 // hps):
-            rows.append({"slice": f"d{p:02d}/{pos * hps:02d}", "period": f"d{p:02d}", "position": pos,
-                         "hour": pos * hps, "weight_h": counts[p] * hps})
-            values.append(day[pos])
-    table = pd.DataFrame(rows)
-    flat = pd.DataFrame(values, columns=wide.columns, index=table["slice"])
-    cf, grid = _split(flat)
-    calendar = [f"d{int(a):02d}" for a in result.cluster_assignments]
-    n_extreme = len(periods) - settings.representative_days
-    extra = f" + {n_extreme} extreme" if n_extreme > 0 else ""
-    description = f"{settings.representative_days} typical days{extra} (tsam, {settings.method}) × {24 // hps} slices"
-    return Slices(table, cf, hps, grid, calendar, description), []
 
 
 def _split(values: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame | None]:

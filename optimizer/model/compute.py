@@ -82,12 +82,13 @@ def compute_water_upper(m, ix: Index) -> None:
 
 
 def compute_supply_upper(m, ix: Index) -> None:
-    """The GPU shortage: Σ_s gpu_new_units[s, g, y] · gpus_per_unit[g] ≤ supply[g, y] · period_years."""
-    rows = [(g, y) for g in ix.gpus for y in ix.years
+    """The GPU shortage: Σ_s gpu_new_units[s, g, y] · gpus_per_unit[g] ≤ supply[g, y] · length_years[y]
+    (supply in GPUs per year; a month gets a twelfth)."""
+    rows = [(g, y) for g in ix.gpus for y in ix.periods
             if finite(ix.inputs.supply_gpus_per_year[g, y]) and any((s, g, y) in m.gpu_new_units for s in ix.sites)]
     m.compute_supply_upper = pyo.Constraint(rows, rule=lambda m, g, y: pyo.quicksum(
         m.gpu_new_units[s, g, y] for s in ix.sites if (s, g, y) in m.gpu_new_units) * ix.G[g]["gpus_per_unit"] / KILO
-        <= ix.inputs.supply_gpus_per_year[g, y] * ix.period_years / KILO)
+        <= ix.inputs.supply_gpus_per_year[g, y] * ix.length_years[y] / KILO)
 
 
 def compute_target_lower(m, ix: Index) -> None:
@@ -121,7 +122,9 @@ def compute_cluster_lower(m, ix: Index) -> None:
     m.cluster_pick = pyo.Var([(t, s) for t, _ in targets for s in ix.sites], domain=pyo.Binary)
     m.compute_cluster_pick = pyo.Constraint([t for t, _ in targets], rule=lambda m, t: pyo.quicksum(
         m.cluster_pick[t, s] for s in ix.sites) == 1)
-    rows = [(t, s, y) for t, c in targets for s in ix.sites for y in ix.years if y >= c.year]
+    first = {t: ix.period_at(c.year) for t, c in targets}
+    rows = [(t, s, y) for t, c in targets for s in ix.sites for y in ix.periods
+            if first[t] is not None and ix.P[y].start_month >= ix.P[first[t]].start_month]
 
     def rule(m, t, s, y):
         target = ix.inputs.config.targets.single_cluster[t]

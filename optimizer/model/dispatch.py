@@ -8,7 +8,8 @@ Variables (per site s, year y, slice h; only where the campus can be open)
 
 Expressions
     facility_mw[s, y]  = pue_peak[s] · it_mw[s, y] + fixed_load_mw[s, y] · site_open[s, y]   peak facility load
-    facility_mwh[s, y] = 8760 · (pue_mean[s] · it_mw[s, y] + fixed_load_mw[s, y] · site_open[s, y])
+    facility_mwh[s, y] = 8760 · (pue_mean[s, y] · it_mw[s, y] + fixed_load_mw[s, y] · site_open[s, y])   (per year)
+Slices are those of the period (Index.slices_of: its seasons' typical days), weighted per year (Index.w).
 (pue[s, h] is the site's PUE, or rises with the slice's temperature when facility.pue_from_temperature)
 """
 
@@ -25,26 +26,26 @@ GENERATING = ("thermal", "solar", "wind", "ppa")
 
 
 def add(m: pyo.ConcreteModel, ix: Index) -> None:
-    H = ix.slices
-    gen = [(s, k, y, h) for (s, k, y) in ix.tech_active if ix.tech_kind[k] in GENERATING for h in H
+    H = ix.slices_of
+    gen = [(s, k, y, h) for (s, k, y) in ix.tech_active if ix.tech_kind[k] in GENERATING for h in H[y]
            if ix.cf.get((s, k, h), 1.0) > 0]
-    store = [(s, k, y, h) for (s, k, y) in ix.tech_active if ix.tech_kind[k] == "storage" for h in H]
+    store = [(s, k, y, h) for (s, k, y) in ix.tech_active if ix.tech_kind[k] == "storage" for h in H[y]]
     grid_sites = set(ix.grid_sites)
     m.gen_mw = pyo.Var(gen, domain=pyo.NonNegativeReals)
-    m.import_mw = pyo.Var([(s, y, h) for s, y in ix.site_years if s in grid_sites for h in H],
+    m.import_mw = pyo.Var([(s, y, h) for s, y in ix.site_years if s in grid_sites for h in H[y]],
                           domain=pyo.NonNegativeReals)
     m.charge_mw = pyo.Var(store, domain=pyo.NonNegativeReals)
     m.discharge_mw = pyo.Var(store, domain=pyo.NonNegativeReals)
     linked = ix.calendar is not None
     m.soc_mwh = pyo.Var(store, domain=pyo.Reals if linked else pyo.NonNegativeReals)
     voll = ix.inputs.config.reliability.value_of_lost_load_usd_per_mwh
-    m.unserved_mw = pyo.Var([(s, y, h) for s, y in ix.site_years for h in H] if voll else [],
+    m.unserved_mw = pyo.Var([(s, y, h) for s, y in ix.site_years for h in H[y]] if voll else [],
                             domain=pyo.NonNegativeReals)
     fixed = ix.inputs.fixed_load_mw
     m.facility_mw = pyo.Expression(ix.site_years, rule=lambda m, s, y: ix.pue_peak[s] * m.it_mw[s, y] + (
         fixed[s, y] * m.site_open[s, y] if (s, y) in fixed else 0))
-    hours = sum(ix.slice_weight_h.values())
-    m.facility_mwh = pyo.Expression(ix.site_years, rule=lambda m, s, y: hours * (ix.pue_mean[s] * m.it_mw[s, y] + (
+    hours = {y: sum(ix.w[y].values()) for y in ix.periods}
+    m.facility_mwh = pyo.Expression(ix.site_years, rule=lambda m, s, y: hours[y] * (ix.pue_mean[s, y] * m.it_mw[s, y] + (
         fixed[s, y] * m.site_open[s, y] if (s, y) in fixed else 0)))
     # the hourly rows are row blocks (optimizer/model/rows.py): hundreds of thousands of them
     dispatch_balance(m, ix)
@@ -70,7 +71,7 @@ def dispatch_balance(m, ix: Index) -> None:
     """Supply meets load in every slice:
     Σ_k gen_mw + import_mw + Σ_storage (discharge_mw − charge_mw) + unserved_mw
         − pue[s, h] · it_mw[s, y] − fixed_load_mw[s, y] · site_open[s, y] = 0."""
-    keys = [(s, y, h) for s, y in ix.site_years for h in ix.slices]
+    keys = [(s, y, h) for s, y in ix.site_years for h in ix.slices_of[y]]
     block = add_block(m, "dispatch_balance", keys, lower=0.0, upper=0.0)
     row = {key: i for i, key in enumerate(keys)}
     for var in (m.gen_mw, m.discharge_mw):

@@ -24,12 +24,12 @@ KILO = 1e3
 
 def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.emission_terms, m.clean_terms = _accounts(m, ix)
-    m.emissions_t = Account(ix.years, lambda y: m.emission_terms[y].value())
-    m.clean_mwh = Account(ix.years, lambda y: m.clean_terms[y].value())
-    m.load_mwh = pyo.Expression(ix.years, rule=lambda m, y: pyo.quicksum(
+    m.emissions_t = Account(ix.periods, lambda y: m.emission_terms[y].value())
+    m.clean_mwh = Account(ix.periods, lambda y: m.clean_terms[y].value())
+    m.load_mwh = pyo.Expression(ix.periods, rule=lambda m, y: pyo.quicksum(
         m.facility_mwh[s, y] for s in ix.sites if (s, y) in m.facility_mwh))
-    capped = [y for y in ix.years if finite(ix.inputs.carbon_cap_t[y])]
-    shared = [y for y in ix.years if ix.inputs.min_clean_share[y] > 0]
+    capped = [y for y in ix.periods if finite(ix.inputs.carbon_cap_t[y])]
+    shared = [y for y in ix.periods if ix.inputs.min_clean_share[y] > 0]
     m.emissions_kt = pyo.Var(capped, domain=pyo.NonNegativeReals)
     m.clean_gwh = pyo.Var(shared, domain=pyo.NonNegativeReals)
     emissions_def(m, ix, capped)
@@ -39,20 +39,20 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
 
 
 def _accounts(m, ix: Index) -> tuple[dict[int, Terms], dict[int, Terms]]:
-    emitted = {y: Terms() for y in ix.years}
-    clean = {y: Terms() for y in ix.years}
-    w = ix.slice_weight_h
+    emitted = {y: Terms() for y in ix.periods}
+    clean = {y: Terms() for y in ix.periods}
+    w = ix.w
     for key in m.gen_mw.keys():
         s, k, y, h = key
         t = ix.K[k]
-        emitted[y].add(m.gen_mw, key, w[h] * t["heat_rate_btu_per_kwh"] / 1e3 * t["co2_kg_per_mmbtu"] / 1e3)
+        emitted[y].add(m.gen_mw, key, w[y][h] * t["heat_rate_btu_per_kwh"] / 1e3 * t["co2_kg_per_mmbtu"] / 1e3)
         if t["clean"]:
-            clean[y].add(m.gen_mw, key, w[h])
+            clean[y].add(m.gen_mw, key, w[y][h])
     for key in m.import_mw.keys():
         s, y, h = key
         r = ix.region_of[s]
-        emitted[y].add(m.import_mw, key, w[h] * ix.grid_co2[r, h] * ix.grid_co2_factor(r, y) / 1e3)
-        clean[y].add(m.import_mw, key, w[h] * ix.R[r]["grid_clean_share"])
+        emitted[y].add(m.import_mw, key, w[y][h] * ix.grid_co2[r, h] * ix.grid_co2_factor(r, y) / 1e3)
+        clean[y].add(m.import_mw, key, w[y][h] * ix.R[r]["grid_clean_share"])
     return emitted, clean
 
 
@@ -78,12 +78,12 @@ def emissions_clean_def(m, ix: Index, years: list[int]) -> None:
 
 def emissions_cap_upper(m, ix: Index) -> None:
     """Emission cap: emissions_kt[y] ≤ carbon_cap_t[y] / 1000."""
-    rows = [y for y in ix.years if finite(ix.inputs.carbon_cap_t[y])]
+    rows = [y for y in ix.periods if finite(ix.inputs.carbon_cap_t[y])]
     m.emissions_cap_upper = pyo.Constraint(rows, rule=lambda m, y: m.emissions_kt[y] <= ix.inputs.carbon_cap_t[y] / KILO)
 
 
 def emissions_clean_share_lower(m, ix: Index) -> None:
     """Clean-energy share: clean_gwh[y] ≥ min_clean_share[y] · load_mwh[y] / 1000."""
-    rows = [y for y in ix.years if ix.inputs.min_clean_share[y] > 0]
+    rows = [y for y in ix.periods if ix.inputs.min_clean_share[y] > 0]
     m.emissions_clean_share_lower = pyo.Constraint(rows, rule=lambda m, y: (
         m.clean_gwh[y] - ix.inputs.min_clean_share[y] * m.load_mwh[y] / KILO >= 0))

@@ -36,6 +36,7 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     grid_upgrade_total_upper(m, ix)
     grid_import_upper(m, ix)
     grid_headroom_upper(m, ix)
+    grid_energised_upper(m, ix)
     add_contracts(m, ix)
     add_substations(m, ix)
 
@@ -45,7 +46,8 @@ def add_contracts(m, ix: Index) -> None:
     term = [(s, y) for s, y in m.grid_mw if _region(ix, s)["contract_min_years"] > 0]
     m.grid_contract_new_mw = pyo.Var(term, domain=pyo.NonNegativeReals)
     exits = [(s, b, y) for s, b in term if finite(_region(ix, s)["exit_fee_usd_per_kw"])
-             for y in ix.years if b < y and (s, y) in m.grid_mw and y - b < _region(ix, s)["contract_min_years"]]
+             for y in ix.periods if b < y and (s, y) in m.grid_mw
+             and ix.elapsed_years(b, y) < _region(ix, s)["contract_min_years"]]
     m.grid_exit_mw = pyo.Var(exits, domain=pyo.NonNegativeReals)
     grid_contract_new_lower(m, ix)
     grid_contract_term_lower(m, ix)
@@ -69,8 +71,8 @@ def _region(ix: Index, s: str) -> dict:
 
 def _previous(m, s: str, y: int, ix: Index):
     """grid_mw of the period before y (None in the first period or when the campus could not be open)."""
-    i = ix.years.index(y)
-    return m.grid_mw[s, ix.years[i - 1]] if i > 0 and (s, ix.years[i - 1]) in m.grid_mw else None
+    before = ix.previous(y)
+    return m.grid_mw[s, before] if before is not None and (s, before) in m.grid_mw else None
 
 
 def grid_contract_new_lower(m, ix: Index) -> None:
@@ -83,28 +85,29 @@ def grid_contract_new_lower(m, ix: Index) -> None:
 
 
 def contract_vintages(ix: Index, m, s: str, y: int) -> list[int]:
-    """Years b ≤ y whose contracts are still inside the minimum term at y: y − b < contract_min_years."""
+    """Periods b ≤ y whose contracts are still inside the minimum term at y: elapsed years from b to y
+    < contract_min_years."""
     term = _region(ix, s)["contract_min_years"]
-    return [b for b in ix.years if b <= y and y - b < term and (s, b) in m.grid_contract_new_mw]
+    return [b for b in ix.periods if b <= y and ix.elapsed_years(b, y) < term and (s, b) in m.grid_contract_new_mw]
 
 
-def _exits(m, s: str, b: int, until: int) -> list:
-    """Exit variables of contract vintage b at s in years up to ``until``."""
-    return [m.grid_exit_mw[s, b, y] for y in range(b + 1, until + 1) if (s, b, y) in m.grid_exit_mw]
+def _exits(m, ix: Index, s: str, b, until) -> list:
+    """Exit variables of contract vintage b at s in periods up to ``until``."""
+    return [m.grid_exit_mw[s, b, y] for y in ix.periods if b < y <= until and (s, b, y) in m.grid_exit_mw]
 
 
 def grid_contract_term_lower(m, ix: Index) -> None:
     """Contracts are held for their minimum term unless ended for the exit fee:
     grid_mw[s, y] ≥ Σ_{b ≤ y, y − b < term} (grid_contract_new_mw[s, b] − Σ_{b < e ≤ y} grid_exit_mw[s, b, e])."""
     m.grid_contract_term_lower = pyo.Constraint(m.grid_contract_new_mw.index_set(), rule=lambda m, s, y: (
-        m.grid_mw[s, y] - pyo.quicksum(m.grid_contract_new_mw[s, b] - pyo.quicksum(_exits(m, s, b, y))
+        m.grid_mw[s, y] - pyo.quicksum(m.grid_contract_new_mw[s, b] - pyo.quicksum(_exits(m, ix, s, b, y))
                                        for b in contract_vintages(ix, m, s, y)) >= 0))
 
 
 def grid_exit_upper(m, ix: Index) -> None:
     """A contract is ended at most once: Σ_e grid_exit_mw[s, b, e] ≤ grid_contract_new_mw[s, b]."""
     vintages = sorted({(s, b) for s, b, _ in m.grid_exit_mw})
-    m.grid_exit_upper = pyo.Constraint(vintages, rule=lambda m, s, b: pyo.quicksum(_exits(m, s, b, ix.years[-1]))
+    m.grid_exit_upper = pyo.Constraint(vintages, rule=lambda m, s, b: pyo.quicksum(_exits(m, ix, s, b, ix.periods[-1]))
                                        - m.grid_contract_new_mw[s, b] <= 0)
 
 
@@ -113,15 +116,16 @@ def grid_take_or_pay_lower(m, ix: Index) -> None:
     share it, see grid_import_upper) is at least a share of the contract around the clock (rows in GWh):
     grid_top_shortfall_gwh[s, y] + Σ_h w_h · (import_mw[s, y, h] + Σ_{k ppa} gen_mw[s, k, y, h]) / 1000
         ≥ share[r] · hours · grid_mw[s, y] / 1000."""
-    hours = sum(ix.slice_weight_h.values())
+    hours = {y: sum(ix.w[y].values()) for y in ix.periods}
     ppa = [k for k in ix.techs if ix.tech_kind[k] == "ppa"]
 
     def rule(m, s, y):
-        taken = pyo.quicksum(ix.slice_weight_h[h] * m.import_mw[s, y, h] for h in ix.slices if (s, y, h) in m.import_mw)
-        taken += pyo.quicksum(ix.slice_weight_h[h] * m.gen_mw[s, k, y, h] for k in ppa for h in ix.slices
+        w = ix.w[y]
+        taken = pyo.quicksum(w[h] * m.import_mw[s, y, h] for h in ix.slices_of[y] if (s, y, h) in m.import_mw)
+        taken += pyo.quicksum(w[h] * m.gen_mw[s, k, y, h] for k in ppa for h in ix.slices_of[y]
                               if (s, k, y, h) in m.gen_mw)
         share = _region(ix, s)["take_or_pay_share"]
-        return m.grid_top_shortfall_gwh[s, y] + (taken - share * hours * m.grid_mw[s, y]) / 1e3 >= 0
+        return m.grid_top_shortfall_gwh[s, y] + (taken - share * hours[y] * m.grid_mw[s, y]) / 1e3 >= 0
 
     m.grid_take_or_pay_lower = pyo.Constraint(m.grid_top_shortfall_gwh.index_set(), rule=rule)
 
@@ -182,7 +186,15 @@ def grid_import_upper(m, ix: Index) -> None:
 
 def grid_headroom_upper(m, ix: Index) -> None:
     """Regional headroom for new large loads: Σ_{s ∈ r} grid_mw[s, y] ≤ headroom_mw[r, y]."""
-    rows = [(r, y) for r in ix.regions for y in ix.years if finite(ix.inputs.headroom_mw[r, y])
+    rows = [(r, y) for r in ix.regions for y in ix.periods if finite(ix.inputs.headroom_mw[r, y])
             and any((s, y) in m.grid_mw for s in ix.sites_in_region[r])]
     m.grid_headroom_upper = pyo.Constraint(rows, rule=lambda m, r, y: pyo.quicksum(
         m.grid_mw[s, y] for s in ix.sites_in_region[r] if (s, y) in m.grid_mw) <= ix.inputs.headroom_mw[r, y])
+
+
+def grid_energised_upper(m, ix: Index) -> None:
+    """What the utility has energised by each date (config ``grid.energised_mw``, a step path per site):
+    grid_mw[s, y] ≤ energised_mw[s, y]."""
+    energised = ix.inputs.energised_mw
+    rows = [(s, y) for s, y in m.grid_mw if (s, y) in energised]
+    m.grid_energised_upper = pyo.Constraint(rows, rule=lambda m, s, y: m.grid_mw[s, y] <= energised[s, y])

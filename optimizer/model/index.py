@@ -6,8 +6,12 @@ delivered PPA; not forbidden by a user constraint); an asset year only from the 
 can come online (lead time from the first year, the tech's or product's first year, user
 ``earliest_year``); dispatch only for years in which the campus can be open.
 
-Conventions: every asset is indexed by the year it comes **online**, and its cash capex is paid
-in that year. Money inside the model is in million USD (``MUSD``).
+Periods (:mod:`optimizer.inputs.periods`) are whole years, or months and quarters mixed with years.
+Every asset is indexed by the period it comes **online**, and its cash capex is paid in that period.
+Families ask the index for a period's length (``length_years``), its discount weight (``discount``),
+the previous period (``previous``), the time between two periods (``elapsed_years``) and which
+periods an asset is in service; they do no calendar arithmetic themselves. Money inside the model
+is in million USD (``MUSD``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass, field
 from optimizer.config.constraints import EarliestYear, ForbidTech, candidate_sites
 from optimizer.errors import InputError, Problem
 from optimizer.inputs.load import Inputs
+from optimizer.inputs.periods import Period, month_of, period_containing
 
 MUSD = 1e6
 INF = float("inf")
@@ -35,9 +40,10 @@ class Index:
     """Everything the constraint families need, as sets and dicts of plain floats."""
 
     inputs: Inputs
-    years: list[int]
-    period_years: int
-    discount: dict[int, float]                       # year -> Σ of discount factors over the period
+    periods: list                                    # period keys in time order (see inputs/periods.py)
+    P: dict                                          # key -> Period (label, start month, months)
+    length_years: dict                               # key -> the period's length in years
+    discount: dict                                   # key -> its discount weight: Σ of yearly factors over it
     sites: list[str]
     region_of: dict[str, str]
     regions: list[str]
@@ -53,20 +59,22 @@ class Index:
     gpu_build: list[tuple[str, str, int]]           # (s, g, y): units can be deployed in y
     gpu_active: dict[tuple[str, str, int], list[int]]
     slices: list[str]
-    slice_weight_h: dict[str, float]
+    slice_weight_h: dict[str, float]                # h -> hours of the year it stands for (all seasons)
+    slices_of: dict                                  # period -> its slices (those of the seasons it overlaps)
+    w: dict                                          # period -> {h: hours per year h stands for in it}
     slice_prev: dict[str, str]                       # previous slice in the same period (cyclic)
     hours_per_slice: float
     cf: dict[tuple[str, str, str], float]           # (s, k, h) -> capacity factor (solar, wind only)
     pue: dict[tuple[str, str], float]               # (s, h) -> PUE in that slice
     pue_peak: dict[str, float]                       # s -> highest PUE of the year
-    pue_mean: dict[str, float]                       # s -> energy-weighted PUE of the year
+    pue_mean: dict                                   # (s, y) -> energy-weighted PUE over period y's slices
     grid_price: dict[tuple[str, str], float]        # (r, h) -> USD/MWh
     grid_co2: dict[tuple[str, str], float]          # (r, h) -> kg/MWh
     period_slices: dict[str, list[str]]             # period -> its slices in order
     calendar: list[str] | None                      # period of each day of the year (storage linking)
     grid_sites: list[str]
     grid_upgrade: list[tuple[str, int]]
-    # With relax_timing: the first year each asset group may come online under its lead time,
+    # With relax_timing: the first month (ordinal) each asset group may come online under its lead time,
     # earliest_year or first year; keys ("site", s), ("tech", s, k), ("gpu", g), ("grid", s)
     timing_first: dict[tuple, int] = field(default_factory=dict)
     S: dict[str, dict] = field(default_factory=dict)   # site id -> row of the sites table
@@ -74,11 +82,53 @@ class Index:
     G: dict[str, dict] = field(default_factory=dict)   # gpu id -> row of the GPU catalog
     R: dict[str, dict] = field(default_factory=dict)   # region id -> row of the regions table
 
-    def annuity_weight(self, built: int, life_years: int) -> float:
-        """Σ of discounted annuity factors over the horizon years in which an asset built in
+    def annuity_weight(self, built, life_years: int) -> float:
+        """Σ of discounted annuity factors over the horizon periods in which an asset built in
         ``built`` is in service: the objective weight of one MUSD of its capex."""
         factor = crf(self.inputs.config.horizon.discount_rate, life_years)
-        return factor * sum(self.discount[y] for y in self.years if built <= y < built + life_years)
+        return factor * sum(self.discount[y] for y in self.in_service(built, life_years * 12))
+
+    def in_service(self, built, life_months: float) -> list:
+        """Periods from ``built`` on that start within ``life_months`` of its start."""
+        start = self.P[built].start_month
+        return [y for y in self.periods if start <= self.P[y].start_month < start + life_months]
+
+    def previous(self, y):
+        """The period before ``y`` (None for the first)."""
+        i = self.periods.index(y)
+        return self.periods[i - 1] if i > 0 else None
+
+    def elapsed_years(self, b, y) -> float:
+        """Years from the start of period ``b`` to the start of period ``y``."""
+        return (self.P[y].start_month - self.P[b].start_month) / 12
+
+    def year_of(self, y) -> int:
+        """Calendar year in which period ``y`` starts."""
+        return self.P[y].year
+
+    def period_at(self, when):
+        """Key of the period containing a *when* (a year's January, a month, a quarter's first month)."""
+        p = period_containing(list(self.P.values()), month_of(when))
+        return p.key if p is not None else None
+
+    def label(self, y) -> str:
+        return self.P[y].label
+
+    def year_groups(self) -> dict:
+        """Periods grouped by the calendar year they start in, keyed by the group's first period, with
+        the years of money each group's yearly limits stand for: a whole-year period of L years alone
+        (L), the months and quarters of one calendar year together (1: a year's budget, however much of
+        the year the horizon covers)."""
+        groups: dict = {}
+        first_of_year: dict = {}
+        for y in self.periods:
+            p = self.P[y]
+            if p.months >= 12:
+                groups[y] = ([y], p.length_years)
+            else:
+                head = first_of_year.setdefault(p.year, y)
+                groups.setdefault(head, ([], 1.0))[0].append(y)
+        return groups
 
     def fuel_usd_per_mmbtu(self, s: str, k: str, y: int) -> float:
         """Fuel price of tech k at site s in year y. Gas: the hub price of the prices table (else the
@@ -104,14 +154,18 @@ class Index:
 
 
 def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
-    """The index of the model. ``relax_timing`` lets every asset come online from the first year
+    """The index of the model. ``relax_timing`` lets every asset come online from the first period
     whatever its lead time, earliest_year, first year or queue year (the elastic model of
-    :mod:`optimizer.explain.elastic` prices running early); ``timing_first`` keeps the real first years."""
+    :mod:`optimizer.explain.elastic` prices running early); ``timing_first`` keeps the real first months."""
     cfg = inputs.config
-    years = inputs.years
-    y0, length = years[0], inputs.period_years
-    rate = cfg.horizon.discount_rate
-    discount = {y: sum((1 + rate) ** -(y + j - y0) for j in range(length)) for y in years}
+    periods = inputs.periods
+    years = [p.key for p in periods]
+    P = {p.key: p for p in periods}
+    m0 = periods[0].start_month
+
+    def starting_from(month: float, until: float = float("inf")) -> list:
+        """Periods that start at or after ``month`` (a month ordinal, fractions rounded up) and before ``until``."""
+        return [p.key for p in periods if month - 1e-9 <= p.start_month < until]
 
     S, K = inputs.sites.to_dict("index"), inputs.techs.to_dict("index")
     G, R = inputs.gpus.to_dict("index"), inputs.regions.to_dict("index")
@@ -122,11 +176,12 @@ def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
 
     site_build_years, timing_first = {}, {}
     for s in sites:
-        first_open = max(y0 + int(S[s]["lead_time_years"]), earliest.get(("site", s), 0))
+        first_open = max(m0 + lead_months(S[s]), 12 * earliest.get(("site", s), 0))
         if relax_timing:
-            timing_first["site", s], first_open = first_open, y0
-        site_build_years[s] = [y for y in years if y >= first_open]
-    site_years = [(s, y) for s in sites for y in years if site_build_years[s] and y >= site_build_years[s][0]]
+            timing_first["site", s], first_open = first_open, m0
+        site_build_years[s] = starting_from(first_open)
+    site_years = [(s, y) for s in sites for y in years
+                  if site_build_years[s] and P[y].start_month >= P[site_build_years[s][0]].start_month]
     open_sites = sorted({s for s, _ in site_years}, key=sites.index)
 
     techs = list(inputs.techs.index)
@@ -135,14 +190,15 @@ def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
     tech_build, tech_active = [], {}
     for s, k in site_techs:
         t = K[k]
-        timing = max(y0 + int(t["lead_time_years"]), int(t["first_year"]), earliest.get(("tech", k), 0))
+        timing = max(m0 + lead_months(t), 12 * int(t["first_year"]), 12 * earliest.get(("tech", k), 0))
         if relax_timing:
-            timing_first["tech", s, k], timing = timing, y0
-        first = max(timing, site_build_years[s][0])
-        built = [y for y in years if y >= first]
+            timing_first["tech", s, k], timing = timing, m0
+        built = starting_from(max(timing, P[site_build_years[s][0]].start_month))
         tech_build += [(s, k, y) for y in built]
         for y in years:
-            active = [b for b in built if b <= y < b + int(t["lifetime_years"])]
+            # a rented tech is rented period by period: what is "built" in y serves in y only
+            active = [y] if t["rented"] and y in built else \
+                [b for b in built if P[b].start_month <= P[y].start_month < P[b].start_month + 12 * int(t["lifetime_years"])]
             if active:
                 tech_active[s, k, y] = active
 
@@ -150,14 +206,15 @@ def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
     gpu_build, gpu_active = [], {}
     for g in gpus:
         p = G[g]
-        first = max(int(p["first_year"]), earliest.get(("gpu", g), 0))
+        first = max(12 * int(p["first_year"]), 12 * earliest.get(("gpu", g), 0))
         if relax_timing:
-            timing_first["gpu", g], first = first, y0
+            timing_first["gpu", g], first = first, m0
         for s in open_sites:
-            built = [y for y in years if max(first, site_build_years[s][0]) <= y <= int(p["last_year"])]
+            built = starting_from(max(first, P[site_build_years[s][0]].start_month), 12 * (int(p["last_year"]) + 1))
             gpu_build += [(s, g, y) for y in built]
             for y in years:
-                active = [b for b in built if b <= y < b + int(p["lifetime_years"])]
+                active = [b for b in built
+                          if P[b].start_month <= P[y].start_month < P[b].start_month + 12 * int(p["lifetime_years"])]
                 if active:
                     gpu_active[s, g, y] = active
 
@@ -169,6 +226,7 @@ def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
         period_slices[period] = ids
         prev.update({h: ids[i - 1] for i, h in enumerate(ids)})
     weight = dict(zip(table["slice"], table["weight_h"]))
+    slices_of, w = period_slice_weights(periods, table, inputs.slices.seasons)
     pue = _pue(inputs, S, open_sites, slices)
     grid_price, grid_co2 = _grid_values(inputs, R, slices)
     cf = {}
@@ -183,28 +241,80 @@ def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
     grid_upgrade = []
     for s in grid_sites:
         if S[s]["grid_upgrade_max_mw"] > 0:
-            queue = int(S[s]["grid_queue_year"])
+            queue = 12 * int(S[s]["grid_queue_year"])
             if relax_timing:
-                timing_first["grid", s], queue = queue, y0
-            first = max(queue, site_build_years[s][0])
-            grid_upgrade += [(s, y) for y in years if y >= first]
+                timing_first["grid", s], queue = queue, m0
+            grid_upgrade += [(s, y) for y in starting_from(max(queue, P[site_build_years[s][0]].start_month))]
 
     index = Index(
-        inputs=inputs, years=years, period_years=length, discount=discount, sites=open_sites,
+        inputs=inputs, periods=years, P=P, length_years={p.key: p.length_years for p in periods},
+        discount=discount_weights(periods, cfg.horizon.discount_rate, cfg.horizon.discount_at), sites=open_sites,
         region_of=region_of, regions=regions,
         sites_in_region={r: [s for s in open_sites if region_of[s] == r] for r in regions},
         site_years=site_years, site_build_years=site_build_years, techs=techs, tech_kind=tech_kind,
         site_techs=site_techs, tech_build=tech_build, tech_active=tech_active, gpus=gpus, gpu_build=gpu_build,
-        gpu_active=gpu_active, slices=slices, slice_weight_h=dict(zip(table["slice"], table["weight_h"])),
+        gpu_active=gpu_active, slices=slices, slice_weight_h=weight, slices_of=slices_of, w=w,
         slice_prev=prev, hours_per_slice=float(inputs.slices.hours_per_slice), cf=cf, grid_sites=grid_sites,
         grid_upgrade=grid_upgrade, timing_first=timing_first, S=S, K=K, G=G, R=R, pue=pue,
         pue_peak={s: max(pue[s, h] for h in slices) for s in open_sites},
-        pue_mean={s: sum(weight[h] * pue[s, h] for h in slices) / sum(weight.values()) for s in open_sites},
+        pue_mean={(s, y): sum(w[y][h] * pue[s, h] for h in slices_of[y]) / sum(w[y].values())
+                  for s in open_sites for y in years},
         grid_price=grid_price, grid_co2=grid_co2, period_slices=period_slices,
         calendar=inputs.slices.calendar if cfg.time_slices.link_days and len(period_slices) > 1 else None,
     )
     _check_forced_sites(index)
     return index
+
+
+def season_of_month(month: int, seasons: list[str]) -> str:
+    """The season (``year``, ``Q1``–``Q4``, ``01``–``12``) a calendar month (0–11) belongs to."""
+    if len(seasons) == 12:
+        return f"{month + 1:02d}"
+    if len(seasons) == 4:
+        return f"Q{month // 3 + 1}"
+    return seasons[0]
+
+
+def period_slice_weights(periods: list[Period], table, seasons: list[str]) -> tuple[dict, dict]:
+    """Slices of each period and their weights: a period sees the slices of the seasons it overlaps
+    (all of them for a year), weighted to stand for a whole year (Σ_h w[y][h] = 8,760), so that every
+    family reads per-year rates whatever the period's length:
+    w[y][h] = weight_h[h] · 8760 / Σ_{h' in the period's seasons} weight_h[h']."""
+    weight = dict(zip(table["slice"], table["weight_h"]))
+    season = dict(zip(table["slice"], table["season"])) if "season" in table else {h: "year" for h in weight}
+    slices = list(weight)
+    slices_of, w = {}, {}
+    for p in periods:
+        covered = {season_of_month(mo % 12, seasons) for mo in range(p.start_month, p.end_month)}
+        if covered >= set(season.values()):
+            slices_of[p.key], w[p.key] = slices, weight     # every season: the year's weights as they are
+            continue
+        ids = [h for h in slices if season[h] in covered]
+        scale = 8760.0 / sum(weight[h] for h in ids)
+        slices_of[p.key], w[p.key] = ids, {h: weight[h] * scale for h in ids}
+    return slices_of, w
+
+
+def lead_months(row: dict) -> float:
+    """A row's lead time in months: ``lead_time_months`` where given, else 12 · ``lead_time_years``."""
+    months = row.get("lead_time_months", INF)
+    return float(months) if finite(months) else 12.0 * int(row["lead_time_years"])
+
+
+def discount_weights(periods: list[Period], rate: float, at: str = "start") -> dict:
+    """Discount weight of each period: the present value, at the horizon's start, of one USD per year
+    paid over the period. A period of L ≥ 1 whole years starting t years in: Σ_{j < L} (1 + rate)^−(t + j + δ);
+    a sub-year period of L years: L · (1 + rate)^−(t + δ · L); δ = 0 (discount_at: start) or ½ (midpoint)."""
+    m0 = periods[0].start_month
+    half = 0.5 if at == "midpoint" else 0.0
+    out = {}
+    for p in periods:
+        t, length = (p.start_month - m0) / 12, p.length_years
+        if p.months >= 12:
+            out[p.key] = sum((1 + rate) ** -(t + j + half) for j in range(p.months // 12))
+        else:
+            out[p.key] = length * (1 + rate) ** -(t + half * length)
+    return out
 
 
 def _pue(inputs: Inputs, S: dict, sites: list[str], slices: list[str]) -> dict[tuple[str, str], float]:
@@ -275,12 +385,12 @@ def _check_forced_sites(index: Index) -> None:
     for i, c in enumerate(index.inputs.config.constraints):
         if not isinstance(c, ForceSite):
             continue
-        by = c.by_year or index.years[-1]
-        years = [y for y in index.site_build_years.get(c.site, []) if y <= by]
+        by = c.by_year or index.year_of(index.periods[-1])
+        years = [y for y in index.site_build_years.get(c.site, []) if index.year_of(y) <= by]
         if not years:
-            lead = int(index.inputs.sites.at[c.site, "lead_time_years"])
+            lead = lead_months(index.S[c.site]) if c.site in index.S else 0
             why = "it is forbidden" if c.site not in index.site_build_years else \
-                f"its lead time is {lead} years from {index.years[0]}"
+                f"its lead time is {_months_text(lead)} from {index.label(index.periods[0])}"
             file, line = index.inputs.locate(("constraints", i))
             problems.append(Problem(file, line, f"constraints[{i}]", f"site '{c.site}' cannot open by {by}: {why}",
                                     "move by_year later or remove the entry"))
@@ -290,3 +400,10 @@ def _check_forced_sites(index: Index) -> None:
 
 def finite(value: float) -> bool:
     return value is not None and not math.isinf(value)
+
+
+def _months_text(months: float) -> str:
+    if months % 12 == 0:
+        years = int(months // 12)
+        return f"{years} year{'s' if years != 1 else ''}"
+    return f"{months:g} months"

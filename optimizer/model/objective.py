@@ -3,9 +3,10 @@
     npv_cost_musd   = Σ_{c, y} discount[y] · cost_musd[c, y]
                       (asset categories through asset_cost_musd; the operating categories' per-slice
                       coefficients, discounted, are added to the objective vector at handoff)
-                      discount[y] = Σ_{j < period_years} (1 + rate)^−(y + j − first_year)
-    compute_measure = Σ_s site_h100e[s, last_year] / 1000                   (final_year)
-                    = Σ_{s, y} period_years · site_h100e[s, y] / 1000       (h100e_years)
+                      discount[y]: the period's discount weight (Index.discount: Σ of yearly factors
+                      over its length, from its start or midpoint)
+    compute_measure = Σ_s site_h100e[s, last period] / 1000                 (final_year)
+                    = Σ_{s, y} length_years[y] · site_h100e[s, y] / 1000    (h100e_years)
 
 ``objective_cost`` (minimise npv_cost_musd) is active for ``min_cost``. For ``max_compute`` the
 solver maximises compute_measure first (``objective_compute``), then fixes it and minimises cost
@@ -22,12 +23,12 @@ from optimizer.model.index import Index
 
 def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.npv_cost_musd = pyo.Expression(expr=pyo.quicksum(
-        ix.discount[y] * m.asset_cost_musd[c, y] for c in ASSET_CATEGORIES for y in ix.years))
+        ix.discount[y] * m.asset_cost_musd[c, y] for c in ASSET_CATEGORIES for y in ix.periods))
     measure = ix.inputs.config.objective.compute_measure
-    years = [ix.years[-1]] if measure == "final_year" else ix.years
-    weight = 1.0 if measure == "final_year" else float(ix.period_years)
+    years = [ix.periods[-1]] if measure == "final_year" else ix.periods
+    weight = {y: 1.0 if measure == "final_year" else ix.length_years[y] for y in years}
     m.compute_measure = pyo.Expression(expr=pyo.quicksum(
-        weight * m.site_h100e[s, y] / 1e3 for s, y in ix.site_years if y in years))
+        weight[y] * m.site_h100e[s, y] / 1e3 for s, y in ix.site_years if y in weight))
     m.objective_cost = pyo.Objective(expr=m.npv_cost_musd, sense=pyo.minimize)
     m.objective_compute = pyo.Objective(expr=m.compute_measure, sense=pyo.maximize)
     m.objective_compute.deactivate()

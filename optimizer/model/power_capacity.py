@@ -4,6 +4,11 @@ Variables
     cap_new_mw[s, k, y] ≥ 0        MW of a continuous tech coming online at s in y
     cap_new_units[s, k, y] ∈ ℤ≥0   units of a lumpy tech (unit_mw[k] > 0) coming online at s in y
     cap_mw[s, k, y] ≥ 0            MW in service at s in y (storage: power; energy = MW × storage_hours)
+    rent_added_mw[s, k, y] ≥ 0     bridge power (rented techs) brought to s for y: the rise of cap_mw over
+                                   the period before, which pays the mobilisation fee
+
+Rented techs are rented period by period: what comes "online" in y serves in y only, so cap_mw[s, k, y] =
+cap_added_mw[s, k, y], and it can rise or fall from one period to the next.
 
 Expressions
     cap_added_mw[s, k, y] = cap_new_mw[s, k, y]  or  unit_mw[k] · cap_new_units[s, k, y]
@@ -30,7 +35,9 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
         ix.K[k]["unit_mw"] * m.cap_new_units[s, k, y] if is_lumpy(ix, k) else m.cap_new_mw[s, k, y]))
     m.cap_mw = pyo.Var(list(ix.tech_active), domain=pyo.NonNegativeReals,
                        bounds=lambda m, s, k, y: (0, cap_upper_mw(ix, s, k, permit=False)))
+    m.rent_added_mw = pyo.Var([b for b in ix.tech_build if ix.K[b[1]]["rented"]], domain=pyo.NonNegativeReals)
     power_capacity_def(m, ix)
+    power_rent_added_lower(m, ix)
     power_gas_permit_upper(m, ix)
     power_land_upper(m, ix)
     power_supply_upper(m, ix)
@@ -59,6 +66,17 @@ def power_capacity_def(m, ix: Index) -> None:
         pyo.quicksum(m.cap_added_mw[s, k, b] for b in ix.tech_active[s, k, y])))
 
 
+def power_rent_added_lower(m, ix: Index) -> None:
+    """Bridge power brought to site: rent_added_mw[s, k, y] ≥ cap_mw[s, k, y] − cap_mw[s, k, y−1]
+    (the previous period's term is left out in a site's first rental period)."""
+    def rule(m, s, k, y):
+        before = ix.previous(y)
+        held = m.cap_mw[s, k, before] if before is not None and (s, k, before) in m.cap_mw else 0
+        return m.rent_added_mw[s, k, y] - m.cap_mw[s, k, y] + held >= 0
+
+    m.power_rent_added_lower = pyo.Constraint(m.rent_added_mw.index_set(), rule=rule)
+
+
 def power_gas_permit_upper(m, ix: Index) -> None:
     """On-site gas within the permit: Σ_{k burns gas} cap_mw[s, k, y] ≤ gas_permit_mw[s]."""
     gas = {(s, y): [k for k in ix.techs if ix.K[k]["fuel"] == "gas" and (s, k, y) in ix.tech_active]
@@ -83,18 +101,19 @@ def power_land_upper(m, ix: Index) -> None:
 
 def power_supply_upper(m, ix: Index) -> None:
     """The equipment supply chain: MW of a tech coming online in y, all sites together, within what
-    this buyer can get: Σ_s cap_added_mw[s, k, y] ≤ supply_mw_per_year[k] · period_years."""
-    rows = [(k, y) for k in ix.techs for y in ix.years if finite(ix.K[k]["supply_mw_per_year"])
-            and any((s, k, y) in m.cap_added_mw for s in ix.sites)]
+    this buyer can get: Σ_s cap_added_mw[s, k, y] ≤ supply_mw_per_year[k] · length_years[y]
+    (not for rented techs, whose limit is their fleet)."""
+    rows = [(k, y) for k in ix.techs for y in ix.periods if finite(ix.K[k]["supply_mw_per_year"])
+            and not ix.K[k]["rented"] and any((s, k, y) in m.cap_added_mw for s in ix.sites)]
     m.power_supply_upper = pyo.Constraint(rows, rule=lambda m, k, y: pyo.quicksum(
         m.cap_added_mw[s, k, y] for s in ix.sites if (s, k, y) in m.cap_added_mw)
-        <= ix.K[k]["supply_mw_per_year"] * ix.period_years)
+        <= ix.K[k]["supply_mw_per_year"] * ix.length_years[y])
 
 
 def power_fleet_upper(m, ix: Index) -> None:
     """A rental fleet: MW of a tech in service at once over all sites within its fleet:
     Σ_s cap_mw[s, k, y] ≤ fleet_mw[k]."""
-    rows = [(k, y) for k in ix.techs for y in ix.years if finite(ix.K[k]["fleet_mw"])
+    rows = [(k, y) for k in ix.techs for y in ix.periods if finite(ix.K[k]["fleet_mw"])
             and any((s, k, y) in m.cap_mw for s in ix.sites)]
     m.power_fleet_upper = pyo.Constraint(rows, rule=lambda m, k, y: pyo.quicksum(
         m.cap_mw[s, k, y] for s in ix.sites if (s, k, y) in m.cap_mw) <= ix.K[k]["fleet_mw"])

@@ -56,7 +56,7 @@ def _sites_in_scope(ix: Index, site: str | None, region: str | None) -> list[str
 
 
 def _years(ix: Index, years: list[int] | None) -> list[int]:
-    return ix.years if years is None else [y for y in ix.years if y in years]
+    return ix.periods if years is None else [y for y in ix.periods if ix.year_of(y) in years]
 
 
 def tech_capacity(m, ix: Index, i: int, e: uc.TechCapacity) -> None:
@@ -81,19 +81,20 @@ def site_count(m, ix: Index, i: int, e: uc.SiteCount) -> None:
 
 def force_site(m, ix: Index, i: int, e: uc.ForceSite) -> None:
     """Σ_{y ≤ by_year} site_build[s, y] = 1."""
-    by = e.by_year or ix.years[-1]
-    m.user_force_site[i] = pyo.quicksum(m.site_build[e.site, y] for y in ix.site_build_years[e.site] if y <= by) == 1
+    by = e.by_year or ix.year_of(ix.periods[-1])
+    m.user_force_site[i] = pyo.quicksum(m.site_build[e.site, y] for y in ix.site_build_years[e.site]
+                                        if ix.year_of(y) <= by) == 1
 
 
 def max_share(m, ix: Index, i: int, e: uc.MaxShare) -> None:
     """Σ_{s ∈ scope, h} w_h · gen_mw[s, k ∈ techs, y, h] ≤ max_share · Σ_{s ∈ scope} facility_mwh[s, y]."""
     sites = set(_sites_in_scope(ix, e.site, e.region))
-    w = ix.slice_weight_h
+    w = ix.w
     techs = set(e.techs)
     by_year: dict[int, list] = {}
     for (s, k, y, h), var in m.gen_mw.items():
         if s in sites and k in techs:
-            by_year.setdefault(y, []).append(w[h] * var)
+            by_year.setdefault(y, []).append(w[y][h] * var)
     for y in _years(ix, e.years):
         load = pyo.quicksum(m.facility_mwh[s, y] for s in sites if (s, y) in m.facility_mwh)
         _row(ix, m.user_max_share_upper, (i, y), (pyo.quicksum(by_year.get(y, [])) - e.max_share * load) / 1e3,
@@ -104,15 +105,15 @@ def clean_share(m, ix: Index, i: int, e: uc.CleanShare) -> None:
     """Σ_{s ∈ scope, h} w_h · (Σ_{k clean} gen_mw[s, k, y, h] + grid_clean_share[r(s)] · import_mw[s, y, h])
     ≥ min_share · Σ_{s ∈ scope} facility_mwh[s, y]   (rows in GWh)."""
     sites = set(_sites_in_scope(ix, e.site, e.region))
-    w = ix.slice_weight_h
+    w = ix.w
     by_year: dict[int, list] = {}
     for (s, k, y, h), var in m.gen_mw.items():
         if s in sites and ix.K[k]["clean"]:
-            by_year.setdefault(y, []).append(w[h] * var)
+            by_year.setdefault(y, []).append(w[y][h] * var)
     for (s, y, h), var in m.import_mw.items():
         share = ix.R[ix.region_of[s]]["grid_clean_share"]
         if s in sites and share > 0:
-            by_year.setdefault(y, []).append(w[h] * share * var)
+            by_year.setdefault(y, []).append(w[y][h] * share * var)
     for y in _years(ix, e.years):
         load = pyo.quicksum(m.facility_mwh[s, y] for s in sites if (s, y) in m.facility_mwh)
         _row(ix, m.user_clean_share_lower, (i, y), (pyo.quicksum(by_year.get(y, [])) - e.min_share * load) / 1e3,

@@ -206,8 +206,8 @@ def test_exit_fee_ends_a_contract_inside_its_term(tmp_path, fee_usd_per_kw, cont
 
 
 def test_rented_equipment_is_reported_as_rental(tmp_path):
-    """Rented turbines at $360/kW-year: 10 MW cost $3.6M a year of rental, no fixed O&M."""
-    tech = row(GAS, fom_usd_per_kw_year=360.0, capex_usd_per_kw=0.0, rented=True)
+    """Rented turbines at $30/kW-month: 10 MW cost $3.6M a year of rental, no fixed O&M."""
+    tech = row(GAS, fom_usd_per_kw_year=0.0, rental_usd_per_kw_month=30.0, capex_usd_per_kw=0.0, rented=True)
     site = row(SITE, gas_permit_mw=50.0)
     m, sol = solve_case(tmp_path, {"targets": {"compute_h100e": {2026: 10}}}, sites=[site], techs=[tech])
     assert m.cost_musd["rental", 2026] == pytest.approx(3.6)

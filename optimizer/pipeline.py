@@ -100,7 +100,8 @@ def _solve(inputs: Inputs, progress: Progress, folder: RunFolder | None, verbose
             STOP.record(exc)
         if STOP.requested:   # stopped while explaining: what it found is incomplete
             prices, explanation = None, None
-    summary = make_summary(inputs, solution, results, build_seconds)
+    parts = objective_parts(model) if solution.has_solution else None
+    summary = make_summary(inputs, solution, results, build_seconds, parts)
     summary.update(explain_summary(prices, explanation))
     if STOP.requested:
         summary["interrupted"] = STOP.signal_name
@@ -168,7 +169,40 @@ def limits_table(inputs: Inputs) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def make_summary(inputs: Inputs, solution: Solution, results: Results | None, build_seconds: float) -> dict:
+def objective_parts(model) -> dict[str, float]:
+    """The value-of-time terms of the solved objective, MUSD: compute_value (credited) and shortfall."""
+    import pyomo.environ as pyo
+
+    return {name: float(pyo.value(getattr(model, name + "_musd"), exception=False) or 0.0)
+            for name in ("compute_value", "shortfall")}
+
+
+def periods_summary(inputs: Inputs) -> list[dict]:
+    """summary.json ``periods``: label, start date and length of every planning period."""
+    return [{"period": p.label, "start": p.start_date, "months": p.months} for p in inputs.periods]
+
+
+def time_to_target_days(inputs: Inputs, compute: pd.DataFrame) -> dict[str, float | None]:
+    """Per compute target (and the fastest target): days from the horizon's start to the start of the
+    first period in which the compute online meets it (None if never)."""
+    from datetime import date
+
+    start = {p.label: date(p.year, p.month, 1) for p in inputs.periods}
+    origin = start[inputs.periods[0].label]
+    held = list(zip(compute["period"], compute["h100e"]))
+    labels = {p.key: p.label for p in inputs.periods}
+    levels = {labels[k]: v for k, v in inputs.compute_target_h100e.items()}
+    if inputs.config.objective.fastest_h100e is not None:
+        levels["fastest"] = inputs.config.objective.fastest_h100e
+    out = {}
+    for name, level in levels.items():
+        first = next((label for label, h in held if h >= level * (1 - 1e-6)), None)
+        out[name] = None if first is None else (start[first] - origin).days
+    return out
+
+
+def make_summary(inputs: Inputs, solution: Solution, results: Results | None, build_seconds: float,
+                 parts: dict[str, float] | None = None) -> dict:
     """summary.json: status, objective, solver statistics and, with a plan, what it builds and what it
     costs. The money entries come from :func:`optimizer.report.metrics.money_measures` (the reports use
     the same function on the run folder's tables):
@@ -184,31 +218,39 @@ def make_summary(inputs: Inputs, solution: Solution, results: Results | None, bu
     """
     from optimizer.report.metrics import money_measures
 
+    kind = inputs.config.objective.kind
+    objective = solution.objective
+    if objective is not None and parts:     # net present cost: the objective without the value of time
+        objective = objective + parts["compute_value"] - parts["shortfall"]
     summary = {
         "name": inputs.config.name, "status": solution.status, "message": solution.message,
-        "objective_kind": inputs.config.objective.kind,
-        "objective_usd": _usd(solution.objective) if inputs.config.objective.kind == "min_cost" or
-        solution.compute_measure is not None else None,
+        "objective_kind": kind,
+        "objective_usd": _usd(objective) if kind == "min_cost" or solution.compute_measure is not None else None,
         "bound_usd": _usd(solution.bound), "mip_gap": solution.mip_gap,
         "build_seconds": round(build_seconds, 3), "handoff_seconds": round(solution.handoff_seconds, 3),
         "solve_seconds": round(solution.solve_seconds, 3), "model": solution.model_size,
+        "periods": periods_summary(inputs),
     }
+    if parts and any(parts.values()):
+        summary.update({"compute_value_usd": _usd(parts["compute_value"]), "shortfall_usd": _usd(parts["shortfall"]),
+                        "objective_with_value_usd": _usd(solution.objective)})
     if results is None:
         return summary
     r = results
-    grid = r.site_power.assign(tech_id="grid").groupby(["tech_id", "year"])["grid_peak_mw"].sum()
-    cap = pd.concat([r.capacity.groupby(["tech_id", "year"])["capacity_mw"].sum(), grid])
-    gpus = r.gpus.groupby(["gpu_id", "year"])["gpus"].sum()
+    grid = r.site_power.assign(tech_id="grid").groupby(["tech_id", "period"], sort=False)["grid_peak_mw"].sum()
+    cap = pd.concat([r.capacity.groupby(["tech_id", "period"], sort=False)["capacity_mw"].sum(), grid])
+    gpus = r.gpus.groupby(["gpu_id", "period"], sort=False)["gpus"].sum()
     targets = {str(y): bool(row.h100e >= row.target_h100e * (1 - 1e-6))
-               for y, row in r.compute.set_index("year").iterrows() if row.target_h100e is not None
+               for y, row in r.compute.set_index("period").iterrows() if row.target_h100e is not None
                and row.target_h100e == row.target_h100e}
     summary.update({
         "sites": r.sites.loc[r.sites.selected, "site_id"].tolist(),
         "capacity_mw": _nested(cap), "gpus": _nested(gpus),
-        "compute_h100e": {str(y): float(v) for y, v in r.compute.set_index("year")["h100e"].items()},
+        "compute_h100e": {str(y): float(v) for y, v in r.compute.set_index("period")["h100e"].items()},
         **money_measures(r.costs, r.gpus, r.emissions, r.site_power),
-        "emissions_t": {str(y): float(v) for y, v in r.emissions.set_index("year")["emissions_t"].items()},
+        "emissions_t": {str(y): float(v) for y, v in r.emissions.set_index("period")["emissions_t"].items()},
         "targets_met": targets,
+        "time_to_target_days": time_to_target_days(inputs, r.compute),
     })
     return summary
 

@@ -143,10 +143,31 @@ class Facility(Section):
 
 class Objective(Section):
     """``min_cost``: least net present cost meeting every target. ``max_compute``: most compute
-    within the budgets (final-year h100e or h100e-years summed), then least cost for it."""
+    within the budgets (final-period h100e, or h100e-years or h100e-months summed), then least cost
+    for it. ``fastest``: the earliest period with ``fastest_h100e`` online, then least cost.
 
-    kind: Literal["min_cost", "max_compute"] = "min_cost"
-    compute_measure: Literal["final_year", "h100e_years"] = "final_year"
+    The value of time: ``value_usd_per_h100e_month`` credits every h100e-month delivered against the
+    cost (min_cost); ``shortfall_usd_per_h100e_month`` makes compute targets soft, each h100e-month
+    short of a target costing that much."""
+
+    kind: Literal["min_cost", "max_compute", "fastest"] = "min_cost"
+    compute_measure: Literal["final_year", "h100e_years", "h100e_months"] = "final_year"
+    fastest_h100e: PositiveH100e | None = Field(
+        None, description="kind fastest: the h100e to have online as early as possible (above 0, at most 1e12)")
+    value_usd_per_h100e_month: float | None = Field(
+        None, ge=0, le=1e6, description="USD each h100e-month delivered is worth, traded against cost "
+                                         "(min_cost; 0 to 1e6; an H100 rents for about $1,500 a month)")
+    shortfall_usd_per_h100e_month: float | None = Field(
+        None, gt=0, le=1e6, description="compute targets become soft: USD per h100e-month short of a target "
+                                         "(above 0, at most 1e6)")
+
+    @model_validator(mode="after")
+    def _fastest_level(self) -> "Objective":
+        if (self.kind == "fastest") != (self.fastest_h100e is not None):
+            raise ValueError("kind fastest needs fastest_h100e, and fastest_h100e needs kind fastest")
+        if self.value_usd_per_h100e_month is not None and self.kind != "min_cost":
+            raise ValueError("value_usd_per_h100e_month is for kind min_cost")
+        return self
 
 
 class ClusterTarget(Section):
@@ -180,6 +201,17 @@ class Budget(Section):
                                                                   "at most 1e15)")
 
 
+class Curtailment(Section):
+    """A utility's curtailment terms: on request the campus must drop ``share`` of its grid contract
+    for ``minutes``, riding through on storage or shedding load (demand response)."""
+
+    share: Share = Field(description="share of the grid contract the utility may curtail (0 to 1)")
+    minutes: float = Field(gt=0, le=10080, description="how long a curtailment lasts, minutes (above 0, at most a week)")
+    demand_response_share: Share = Field(
+        0.0, description="share of the grid contract the campus may shed itself (throttling GPUs, demand response) "
+                         "instead of covering it with storage (0 to 1)")
+
+
 class Grid(Section):
     headroom_mw: dict[str, dict[When, MW]] = Field(
         default_factory=dict,
@@ -189,6 +221,10 @@ class Grid(Section):
         default_factory=dict,
         description="site -> when -> grid MW the utility has energised from then on (a step path, 0 before the "
                     "first date), e.g. {memphis: {'2024-06': 8, '2024-08': 50}}; caps the site's grid contract")
+    curtailment: dict[str, Curtailment] = Field(
+        default_factory=dict,
+        description="site or region -> curtailment terms the utility sets (a site's own entry wins over its "
+                    "region's), e.g. {TVA: {share: 1.0, minutes: 30, demand_response_share: 0.2}}")
 
 
 class Supply(Section):

@@ -81,6 +81,11 @@ def _connection(ix, s, y):
                  ix.S[s]["grid_existing_mw"] + ix.S[s]["grid_upgrade_max_mw"], True)
 
 
+def _energised(ix, s, y):
+    return Limit("grid", f"grid energised at {site_name(ix, s)} by {y}", "MW", 1.0,
+                 ix.inputs.energised_mw[s, y], True)
+
+
 def _upgrade(ix, s):
     return Limit("grid", f"largest grid upgrade at {site_name(ix, s)}", "MW", 1.0, ix.S[s]["grid_upgrade_max_mw"], True)
 
@@ -130,7 +135,7 @@ def _clean(ix, y):
 RULES = {
     "compute_target_lower": _target, "compute_supply_upper": _supply, "compute_cluster_lower": _cluster,
     "compute_water_upper": _water, "sites_shell_upper": _campus, "grid_headroom_upper": _headroom,
-    "grid_connection_upper": _connection, "grid_upgrade_total_upper": _upgrade,
+    "grid_connection_upper": _connection, "grid_upgrade_total_upper": _upgrade, "grid_energised_upper": _energised,
     "power_gas_permit_upper": _permit, "power_supply_upper": _equipment, "power_fleet_upper": _fleet,
     "grid_contract_term_lower": _contract_term, "power_land_upper": _land, "budget_capex_upper": _budget,
     "budget_total_upper": _budget_total, "emissions_cap_upper": _carbon, "emissions_clean_share_lower": _clean,
@@ -194,6 +199,9 @@ ROW_TEXT = {
     "reliability_firm_lower": "firm capacity with the reserve margin at {site} in {y}",
     "reliability_n1_lower": "N+1 on {k} at {site} in {y}",
     "reliability_n1_link": "{k} in service counts for N+1 at {site} in {y}",
+    "reliability_curtailment_power_lower": "storage power rides through the utility's curtailment at {site} in {y}",
+    "reliability_curtailment_energy_lower": "storage energy lasts the utility's curtailment at {site} in {y}",
+    "power_rent_added_lower": "{k} brought to {site} for {y} pays its mobilisation",
     "costs_capex_def": "capex of {c} in {y}",
     "costs_annual_def": "annual cost of {c} in {y}",
     "emissions_def": "emissions in {y}",
@@ -212,7 +220,9 @@ INDEX_FIELDS = {
     "grid_take_or_pay_lower": ("s", "y"), "grid_substation_once_upper": ("s",), "grid_exit_upper": ("s", "y"),
     "grid_substation_upgrade_upper": ("s", "y"),
     "reliability_firm_lower": ("s", "y"), "reliability_n1_lower": ("s", "k", "y"),
-    "reliability_n1_link": ("s", "k", "y"), "costs_capex_def": ("c", "y"), "costs_annual_def": ("c", "y"),
+    "reliability_n1_link": ("s", "k", "y"), "reliability_curtailment_power_lower": ("s", "y"),
+    "reliability_curtailment_energy_lower": ("s", "y"), "power_rent_added_lower": ("s", "k", "y"),
+    "costs_capex_def": ("c", "y"), "costs_annual_def": ("c", "y"),
     "emissions_def": ("y",), "emissions_clean_def": ("y",), "objective_compute_floor": (),
 }
 

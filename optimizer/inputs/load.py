@@ -449,6 +449,10 @@ def cross_check(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]) -> 
         check("site", sid, ("facility", "fixed_load_mw", sid))
     for sid in _get(raw, "grid", "energised_mw") or {}:
         check("site", sid, ("grid", "energised_mw", sid))
+    for key in _get(raw, "grid", "curtailment") or {}:
+        if isinstance(key, str) and key not in ids["site"] and key not in ids["region"]:
+            problems.append(_problem(smap, ("grid", "curtailment", key), f"unknown site or region '{key}'",
+                                     did_you_mean(key, [*ids["site"], *ids["region"]])))
     entries = raw.get("constraints") if isinstance(raw.get("constraints"), list) else []
     for i, entry in enumerate(entries):
         for kind in ("site", "region", "tech", "gpu") if isinstance(entry, dict) else ():

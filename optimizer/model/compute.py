@@ -4,6 +4,10 @@ Variables
     gpu_new_units[s, g, y] ∈ ℤ≥0   units (servers or racks) of product g deployed at s in y
     it_mw[s, y] ≥ 0                 IT load of all GPUs in service at s in y
 
+    compute_shortfall_kh100e[y] ≥ 0 thousands of h100e short of the target in y (only with
+                                    objective.shortfall_usd_per_h100e_month: soft targets)
+    target_reached[y] ∈ {0, 1}      objective.fastest_h100e is online in y (kind fastest only)
+
 Expressions
     gpu_units[s, g, y] = Σ_{b ∈ active(s,g,y)} gpu_new_units[s, g, b]   (in service: b ≤ y < b + life)
     site_h100e[s, y]   = Σ_g gpu_units[s, g, y] · gpus_per_unit[g] · h100e_per_gpu[g]
@@ -30,8 +34,15 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     compute_shell_upper(m, ix)
     compute_water_upper(m, ix)
     compute_supply_upper(m, ix)
+    objective = ix.inputs.config.objective
+    soft = objective.shortfall_usd_per_h100e_month is not None
+    m.compute_shortfall_kh100e = pyo.Var(sorted(ix.inputs.compute_target_h100e, key=ix.periods.index) if soft else [],
+                                         domain=pyo.NonNegativeReals)
     compute_target_lower(m, ix)
     compute_cluster_lower(m, ix)
+    m.target_reached = pyo.Var(ix.periods if objective.kind == "fastest" else [], domain=pyo.Binary)
+    compute_reached_lower(m, ix)
+    compute_reached_order(m, ix)
 
 
 def h100e_per_unit(ix: Index, g: str) -> float:
@@ -92,11 +103,14 @@ def compute_supply_upper(m, ix: Index) -> None:
 
 
 def compute_target_lower(m, ix: Index) -> None:
-    """Compute target: Σ_s site_h100e[s, y] ≥ target_h100e[y] (rows in thousands of h100e)."""
-    rows = sorted(ix.inputs.compute_target_h100e)
+    """Compute target: Σ_s site_h100e[s, y] (+ compute_shortfall_kh100e[y] · 1000 when targets are soft)
+    ≥ target_h100e[y] (rows in thousands of h100e)."""
+    rows = sorted(ix.inputs.compute_target_h100e, key=ix.periods.index)
 
     def rule(m, y):
         held = [m.site_h100e[s, y] for s in ix.sites if (s, y) in m.site_h100e]
+        if y in m.compute_shortfall_kh100e:
+            return pyo.quicksum(held) / KILO + m.compute_shortfall_kh100e[y] >= ix.inputs.compute_target_h100e[y] / KILO
         if not held:   # nothing can be online that year (lead times, first years, every site forbidden):
             # a row without terms, kept with its level so that an explanation can say by how much
             return no_terms(m) >= ix.inputs.compute_target_h100e[y] / KILO
@@ -135,3 +149,22 @@ def compute_cluster_lower(m, ix: Index) -> None:
         return held / KILO - need / KILO * m.cluster_pick[t, s] >= 0
 
     m.compute_cluster_lower = pyo.Constraint(rows, rule=rule)
+
+
+def compute_reached_lower(m, ix: Index) -> None:
+    """The fastest target is online where it counts as reached (kind fastest):
+    Σ_s site_h100e[s, y] / 1000 − fastest_h100e / 1000 · target_reached[y] ≥ 0."""
+    level = ix.inputs.config.objective.fastest_h100e
+
+    def rule(m, y):
+        held = pyo.quicksum(m.site_h100e[s, y] for s in ix.sites if (s, y) in m.site_h100e)
+        return held / KILO - level / KILO * m.target_reached[y] >= 0
+
+    m.compute_reached_lower = pyo.Constraint(list(m.target_reached.keys()), rule=rule)
+
+
+def compute_reached_order(m, ix: Index) -> None:
+    """Once reached, the target stays reached: target_reached[y] − target_reached[y−1] ≥ 0."""
+    rows = [y for y in m.target_reached.keys() if ix.previous(y) is not None]
+    m.compute_reached_order = pyo.Constraint(rows, rule=lambda m, y: (
+        m.target_reached[y] - m.target_reached[ix.previous(y)] >= 0))

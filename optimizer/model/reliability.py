@@ -7,6 +7,12 @@ With ``reserve_margin: null`` there is no firm-capacity row (the hourly balance 
 
 Variables (N+1 only)
     has_unit[s, k, y] ∈ {0, 1}   at least one unit of lumpy tech k is in service at s in y
+
+Curtailment terms (config ``grid.curtailment``, per site or region: share c, minutes D, demand-response
+share d): when the utility curtails, storage must carry what the campus cannot shed, in power and in
+energy, for every grid-connected site and period:
+    Σ_{k storage} cap_mw[s, k, y]                    ≥ (c − d) · grid_mw[s, y]
+    Σ_{k storage} storage_hours[k] · cap_mw[s, k, y] ≥ (c − d) · grid_mw[s, y] · D / 60
 """
 
 from __future__ import annotations
@@ -28,6 +34,44 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.has_unit = pyo.Var(lumpy, domain=pyo.Binary)
     reliability_n1_lower(m, ix)
     reliability_n1_link(m, ix)
+    reliability_curtailment_power_lower(m, ix)
+    reliability_curtailment_energy_lower(m, ix)
+
+
+def curtailment_terms(ix: Index, s: str):
+    """The curtailment terms that bind site s (its own entry, else its region's), or None."""
+    terms = ix.inputs.config.grid.curtailment
+    return terms.get(s) or terms.get(ix.region_of[s])
+
+
+def _curtailment_rows(m, ix: Index) -> list:
+    return [(s, y) for s, y in m.grid_mw if (t := curtailment_terms(ix, s)) is not None
+            and t.share > t.demand_response_share]
+
+
+def _storage(m, ix: Index, s: str, y, per_mw) -> object:
+    return pyo.quicksum(per_mw(k) * m.cap_mw[s, k, y] for k in ix.techs
+                        if ix.tech_kind[k] == "storage" and (s, k, y) in m.cap_mw)
+
+
+def reliability_curtailment_power_lower(m, ix: Index) -> None:
+    """Storage power covers a curtailment: Σ_{k storage} cap_mw[s, k, y] − (c − d) · grid_mw[s, y] ≥ 0."""
+    def rule(m, s, y):
+        t = curtailment_terms(ix, s)
+        return _storage(m, ix, s, y, lambda k: 1.0) - (t.share - t.demand_response_share) * m.grid_mw[s, y] >= 0
+
+    m.reliability_curtailment_power_lower = pyo.Constraint(_curtailment_rows(m, ix), rule=rule)
+
+
+def reliability_curtailment_energy_lower(m, ix: Index) -> None:
+    """Storage energy lasts the curtailment:
+    Σ_{k storage} storage_hours[k] · cap_mw[s, k, y] − (c − d) · grid_mw[s, y] · minutes / 60 ≥ 0."""
+    def rule(m, s, y):
+        t = curtailment_terms(ix, s)
+        need_h = (t.share - t.demand_response_share) * t.minutes / 60
+        return _storage(m, ix, s, y, lambda k: ix.K[k]["storage_hours"]) - need_h * m.grid_mw[s, y] >= 0
+
+    m.reliability_curtailment_energy_lower = pyo.Constraint(_curtailment_rows(m, ix), rule=rule)
 
 
 def _firm(m, ix: Index, s: str, y: int):

@@ -160,12 +160,12 @@ def explain_summary(prices, explanation) -> dict:
 
 
 def limits_table(inputs: Inputs) -> pd.DataFrame:
-    """The limits the config set, per year (for reports): targets, budget, carbon cap, clean share."""
+    """The limits the config set, per period (for reports): targets, budget (per year), carbon cap, clean share."""
     inf = float("inf")
-    rows = [{"year": y, "compute_target_h100e": inputs.compute_target_h100e.get(y),
+    rows = [{"period": p.label, "year": p.year, "compute_target_h100e": inputs.compute_target_h100e.get(y),
              "capex_budget_usd": None if inputs.budget_usd_per_year[y] == inf else inputs.budget_usd_per_year[y],
              "carbon_cap_t": None if inputs.carbon_cap_t[y] == inf else inputs.carbon_cap_t[y],
-             "min_clean_share": inputs.min_clean_share[y] or None} for y in inputs.years]
+             "min_clean_share": inputs.min_clean_share[y] or None} for p, y in zip(inputs.periods, inputs.years)]
     return pd.DataFrame(rows)
 
 
@@ -252,6 +252,11 @@ def make_summary(inputs: Inputs, solution: Solution, results: Results | None, bu
         "targets_met": targets,
         "time_to_target_days": time_to_target_days(inputs, r.compute),
     })
+    idle = r.gpus.groupby("period", sort=False)[["idle_gpus", "idle_usd_per_year"]].sum() if not r.gpus.empty else None
+    if idle is not None and (idle["idle_gpus"] > 1e-6).any():
+        length = {p.label: p.length_years for p in inputs.periods}
+        summary["idle_gpus"] = {str(k): float(v) for k, v in idle["idle_gpus"].items() if v > 1e-6}
+        summary["idle_gpu_cost_usd"] = float(sum(v * length[k] for k, v in idle["idle_usd_per_year"].items()))
     return summary
 
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pandas as pd
 import pyomo.environ as pyo
 
-from optimizer.model.compute import unit_it_kw
+from optimizer.model.compute import unit_it_kw, unit_usd
 from optimizer.model.costs import CAPEX_CATEGORIES, COST_CATEGORIES
-from optimizer.model.index import MUSD
+from optimizer.model.index import MUSD, crf
 
 TOL = 1e-6
 
@@ -111,15 +111,21 @@ def capacity_table(m) -> pd.DataFrame:
 def gpu_table(m) -> pd.DataFrame:
     ix = m.ix
     rows = []
+    rate = ix.inputs.config.horizon.discount_rate
     for (s, g, y), expr in m.gpu_units.items():
         units = _v(expr)
         new = _v(m.gpu_new_units[s, g, y]) if (s, g, y) in m.gpu_new_units else 0.0
+        idle = _v(m.gpu_idle_units[s, g, y]) if (s, g, y) in m.gpu_idle_units else 0.0
         if units or new:
             p = ix.G[g]
+            running = units - idle
             rows.append({"site_id": s, "gpu_id": g, "year": y, "new_units": new, "units": units,
-                         "gpus": units * p["gpus_per_unit"], "h100e": units * p["gpus_per_unit"] * p["h100e_per_gpu"],
-                         "it_mw": units * unit_it_kw(ix, g) / 1e3})
-    return pd.DataFrame(rows, columns=["site_id", "gpu_id", "year", "new_units", "units", "gpus", "h100e", "it_mw"])
+                         "gpus": running * p["gpus_per_unit"],
+                         "h100e": running * p["gpus_per_unit"] * p["h100e_per_gpu"],
+                         "it_mw": running * unit_it_kw(ix, g) / 1e3, "idle_gpus": idle * p["gpus_per_unit"],
+                         "idle_usd_per_year": idle * unit_usd(ix, g) * crf(rate, int(p["lifetime_years"]))})
+    return pd.DataFrame(rows, columns=["site_id", "gpu_id", "year", "new_units", "units", "gpus", "h100e", "it_mw",
+                                       "idle_gpus", "idle_usd_per_year"])
 
 
 def site_power_table(m) -> pd.DataFrame:

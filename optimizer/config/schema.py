@@ -232,6 +232,10 @@ class Supply(Section):
         default_factory=dict,
         description="GPU product -> when (year, 'YYYY-MM', 'YYYYQn') -> GPUs deliverable per year from then on, "
                     "pro-rated over shorter periods (0 to 1e12); overrides the GPU catalog")
+    committed_gpus: dict[str, dict[When, GPUs]] = Field(
+        default_factory=dict,
+        description="GPU product -> when -> GPUs the buyer has committed to take in that period (a vendor "
+                    "allocation); GPUs delivered before their power is ready wait idle, and are reported so")
 
 
 class Policy(Section):

@@ -43,7 +43,8 @@ from optimizer.model.index import Index
 from optimizer.solve import run_highs, to_highs, use_objective
 
 SLACK_TOLERANCE = 1e-6
-REQUIREMENTS = {"compute_target_lower", "compute_cluster_lower", "emissions_clean_share_lower", "user_force_site"}
+REQUIREMENTS = {"compute_target_lower", "compute_cluster_lower", "compute_committed_lower", "emissions_clean_share_lower",
+                "user_force_site"}
 LIMITS = {"compute_supply_upper", "power_supply_upper", "power_fleet_upper", "grid_headroom_upper", "grid_energised_upper",
           "budget_capex_upper", "budget_total_upper",
           "power_gas_permit_upper", "emissions_cap_upper", "timing_early_upper"}

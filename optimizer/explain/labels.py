@@ -55,6 +55,10 @@ def _supply(ix, g, y):
                  ix.inputs.supply_gpus_per_year[g, y] * ix.length_years[y], True)
 
 
+def _committed(ix, g, y):
+    return Limit("targets", f"{g} GPUs committed for {y}", "GPU", KILO, ix.inputs.committed_gpus[g, y], False)
+
+
 def _cluster(ix, t, s, y):
     target = ix.inputs.config.targets.single_cluster[t]
     unit = "h100e" if target.min_h100e is not None else "GPU"
@@ -133,7 +137,7 @@ def _clean(ix, y):
 
 
 RULES = {
-    "compute_target_lower": _target, "compute_supply_upper": _supply, "compute_cluster_lower": _cluster,
+    "compute_target_lower": _target, "compute_supply_upper": _supply, "compute_committed_lower": _committed, "compute_cluster_lower": _cluster,
     "compute_water_upper": _water, "sites_shell_upper": _campus, "grid_headroom_upper": _headroom,
     "grid_connection_upper": _connection, "grid_upgrade_total_upper": _upgrade, "grid_energised_upper": _energised,
     "power_gas_permit_upper": _permit, "power_supply_upper": _equipment, "power_fleet_upper": _fleet,
@@ -202,6 +206,9 @@ ROW_TEXT = {
     "reliability_curtailment_power_lower": "storage power rides through the utility's curtailment at {site} in {y}",
     "reliability_curtailment_energy_lower": "storage energy lasts the utility's curtailment at {site} in {y}",
     "power_rent_added_lower": "{k} brought to {site} for {y} pays its mobilisation",
+    "compute_idle_upper": "idle {g} units are units delivered to {site} by {y}",
+    "compute_reached_lower": "the fastest target counts as reached in {y} only with the compute online",
+    "compute_reached_order": "the fastest target, once reached by {y}, stays reached",
     "costs_capex_def": "capex of {c} in {y}",
     "costs_annual_def": "annual cost of {c} in {y}",
     "emissions_def": "emissions in {y}",
@@ -222,6 +229,7 @@ INDEX_FIELDS = {
     "reliability_firm_lower": ("s", "y"), "reliability_n1_lower": ("s", "k", "y"),
     "reliability_n1_link": ("s", "k", "y"), "reliability_curtailment_power_lower": ("s", "y"),
     "reliability_curtailment_energy_lower": ("s", "y"), "power_rent_added_lower": ("s", "k", "y"),
+    "compute_idle_upper": ("s", "g", "y"), "compute_reached_lower": ("y",), "compute_reached_order": ("y",),
     "costs_capex_def": ("c", "y"), "costs_annual_def": ("c", "y"),
     "emissions_def": ("y",), "emissions_clean_def": ("y",), "objective_compute_floor": (),
 }

@@ -61,6 +61,7 @@ class Inputs:
     fixed_load_mw: dict[tuple[str, int], float] = field(default_factory=dict)   # (site, year) -> MW, where > 0
     prices: dict[tuple[str, int], "PricePoint"] = field(default_factory=dict)   # (region, year) -> price path
     energised_mw: dict[tuple[str, int], float] = field(default_factory=dict)  # (site, period) -> grid MW energised
+    committed_gpus: dict[tuple[str, int], float] = field(default_factory=dict)  # (gpu, period) -> GPUs to take
     notes: list[str] = field(default_factory=list)   # things to know that are not mistakes (validate prints them)
     files: dict[str, str] = field(default_factory=dict)
     source: SourceMap | None = None
@@ -317,6 +318,8 @@ def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, sour
         table = {y: float(row.fixed_load_mw) for y in years}
         fixed.update({(sid, y): v for y, v in _step(cfg.facility.fixed_load_mw.get(sid), periods, table).items()
                       if v > 0})
+    committed = {(g, period_containing(periods, month_of(w)).key): float(v)
+                 for g, path in cfg.supply.committed_gpus.items() for w, v in path.items()}
     energised = {(sid, y): v for sid, path in cfg.grid.energised_mw.items()
                  for y, v in _step(path, periods, {y: 0.0 for y in years}).items()}
     prices = price_paths(frames.get("prices"), list(regions.index), periods)
@@ -330,7 +333,7 @@ def _assemble(cfg: Config, frames: dict[str, pd.DataFrame], slices: Slices, sour
         min_clean_share=_step(cfg.policy.min_clean_share, periods, {y: 0.0 for y in years}),
         compute_target_h100e={period_containing(periods, month_of(w)).key: v
                               for w, v in cfg.targets.compute_h100e.items()},
-        fixed_load_mw=fixed, prices=prices, energised_mw=energised,
+        fixed_load_mw=fixed, prices=prices, energised_mw=energised, committed_gpus=committed,
         files={k: str(getattr(cfg.data, k)) for k in ("sites", "regions", "techs", "gpus", "profiles")},
         source=source, region_shapes=shapes,
     )
@@ -445,6 +448,8 @@ def cross_check(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]) -> 
         check("region", r, ("grid", "headroom_mw", r))
     for g in _get(raw, "supply", "gpus_per_year") or {}:
         check("gpu", g, ("supply", "gpus_per_year", g))
+    for g in _get(raw, "supply", "committed_gpus") or {}:
+        check("gpu", g, ("supply", "committed_gpus", g))
     for sid in _get(raw, "facility", "fixed_load_mw") or {}:
         check("site", sid, ("facility", "fixed_load_mw", sid))
     for sid in _get(raw, "grid", "energised_mw") or {}:
@@ -511,6 +516,7 @@ def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
     maps += [("supply", "gpus_per_year", g) for g in _get(raw, "supply", "gpus_per_year") or {}]
     maps += [("facility", "fixed_load_mw", sid) for sid in _get(raw, "facility", "fixed_load_mw") or {}]
     maps += [("grid", "energised_mw", sid) for sid in _get(raw, "grid", "energised_mw") or {}]
+    maps += [("supply", "committed_gpus", g) for g in _get(raw, "supply", "committed_gpus") or {}]
     for path in maps:
         value = _get(raw, *path)
         for y in value if isinstance(value, dict) else ():

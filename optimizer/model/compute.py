@@ -7,10 +7,13 @@ Variables
     compute_shortfall_kh100e[y] ≥ 0 thousands of h100e short of the target in y (only with
                                     objective.shortfall_usd_per_h100e_month: soft targets)
     target_reached[y] ∈ {0, 1}      objective.fastest_h100e is online in y (kind fastest only)
+    gpu_idle_units[s, g, y] ≥ 0     units delivered but waiting for power (only with supply.committed_gpus:
+                                    without commitments a GPU is bought when it can run)
 
 Expressions
     gpu_units[s, g, y] = Σ_{b ∈ active(s,g,y)} gpu_new_units[s, g, b]   (in service: b ≤ y < b + life)
-    site_h100e[s, y]   = Σ_g gpu_units[s, g, y] · gpus_per_unit[g] · h100e_per_gpu[g]
+    gpu_powered[s, g, y] = gpu_units[s, g, y] − gpu_idle_units[s, g, y]   (running: IT load and compute)
+    site_h100e[s, y]   = Σ_g gpu_powered[s, g, y] · gpus_per_unit[g] · h100e_per_gpu[g]
 """
 
 from __future__ import annotations
@@ -28,12 +31,18 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.it_mw = pyo.Var(ix.site_years, domain=pyo.NonNegativeReals)
     m.gpu_units = pyo.Expression(list(ix.gpu_active), rule=lambda m, s, g, y: pyo.quicksum(
         m.gpu_new_units[s, g, b] for b in ix.gpu_active[s, g, y]))
+    committed = ix.inputs.committed_gpus
+    m.gpu_idle_units = pyo.Var(list(ix.gpu_active) if committed else [], domain=pyo.NonNegativeReals)
+    m.gpu_powered = pyo.Expression(list(ix.gpu_active), rule=lambda m, s, g, y: m.gpu_units[s, g, y] - (
+        m.gpu_idle_units[s, g, y] if (s, g, y) in m.gpu_idle_units else 0))
     m.site_h100e = pyo.Expression(ix.site_years, rule=lambda m, s, y: pyo.quicksum(
-        m.gpu_units[s, g, y] * h100e_per_unit(ix, g) for g in ix.gpus if (s, g, y) in ix.gpu_active))
+        m.gpu_powered[s, g, y] * h100e_per_unit(ix, g) for g in ix.gpus if (s, g, y) in ix.gpu_active))
     compute_it_def(m, ix)
     compute_shell_upper(m, ix)
     compute_water_upper(m, ix)
     compute_supply_upper(m, ix)
+    compute_committed_lower(m, ix)
+    compute_idle_upper(m, ix)
     objective = ix.inputs.config.objective
     soft = objective.shortfall_usd_per_h100e_month is not None
     m.compute_shortfall_kh100e = pyo.Var(sorted(ix.inputs.compute_target_h100e, key=ix.periods.index) if soft else [],
@@ -63,9 +72,9 @@ def unit_it_kw(ix: Index, g: str) -> float:
 
 def compute_it_def(m, ix: Index) -> None:
     """IT load of the GPUs in service with their cluster share:
-    it_mw[s, y] = Σ_g gpu_units[s, g, y] · (it_kw_per_unit[g] + cluster_it_kw_per_gpu[g] · gpus_per_unit[g]) / 1000."""
+    it_mw[s, y] = Σ_g gpu_powered[s, g, y] · (it_kw_per_unit[g] + cluster_it_kw_per_gpu[g] · gpus_per_unit[g]) / 1000."""
     m.compute_it_def = pyo.Constraint(ix.site_years, rule=lambda m, s, y: m.it_mw[s, y] == pyo.quicksum(
-        m.gpu_units[s, g, y] * unit_it_kw(ix, g) / 1e3 for g in ix.gpus if (s, g, y) in ix.gpu_active))
+        m.gpu_powered[s, g, y] * unit_it_kw(ix, g) / 1e3 for g in ix.gpus if (s, g, y) in ix.gpu_active))
 
 
 def compute_shell_upper(m, ix: Index) -> None:
@@ -145,7 +154,7 @@ def compute_cluster_lower(m, ix: Index) -> None:
         need = target.min_h100e if target.min_h100e is not None else target.min_gpus
         per_unit = (lambda g: h100e_per_unit(ix, g)) if target.min_h100e is not None else \
             (lambda g: ix.G[g]["gpus_per_unit"])
-        held = pyo.quicksum(m.gpu_units[s, g, y] * per_unit(g) for g in ix.gpus if (s, g, y) in ix.gpu_active)
+        held = pyo.quicksum(m.gpu_powered[s, g, y] * per_unit(g) for g in ix.gpus if (s, g, y) in ix.gpu_active)
         return held / KILO - need / KILO * m.cluster_pick[t, s] >= 0
 
     m.compute_cluster_lower = pyo.Constraint(rows, rule=rule)
@@ -168,3 +177,23 @@ def compute_reached_order(m, ix: Index) -> None:
     rows = [y for y in m.target_reached.keys() if ix.previous(y) is not None]
     m.compute_reached_order = pyo.Constraint(rows, rule=lambda m, y: (
         m.target_reached[y] - m.target_reached[ix.previous(y)] >= 0))
+
+
+def compute_committed_lower(m, ix: Index) -> None:
+    """Committed deliveries are taken: Σ_s gpu_new_units[s, g, y] · gpus_per_unit[g] ≥ committed[g, y]
+    (rows in thousands of GPUs)."""
+    committed = ix.inputs.committed_gpus
+
+    def rule(m, g, y):
+        taken = [m.gpu_new_units[s, g, y] for s in ix.sites if (s, g, y) in m.gpu_new_units]
+        body = pyo.quicksum(taken) * ix.G[g]["gpus_per_unit"] / KILO if taken else no_terms(m)
+        return body >= committed[g, y] / KILO
+
+    m.compute_committed_lower = pyo.Constraint(sorted(committed, key=lambda k: (k[0], ix.periods.index(k[1]))),
+                                               rule=rule)
+
+
+def compute_idle_upper(m, ix: Index) -> None:
+    """Idle units are units in service: gpu_idle_units[s, g, y] − gpu_units[s, g, y] ≤ 0."""
+    m.compute_idle_upper = pyo.Constraint(list(m.gpu_idle_units.keys()), rule=lambda m, s, g, y: (
+        m.gpu_idle_units[s, g, y] - m.gpu_units[s, g, y] <= 0))

@@ -20,7 +20,8 @@ def test_every_constraint_is_documented(tmp_path):
              row(GAS, tech_id="pv", kind="solar", fuel="none", firm_credit=0.0),
              row(GAS, tech_id="pv2", kind="solar", fuel="none", firm_credit=0.0),
              row(GAS, tech_id="bat", kind="storage", fuel="none", storage_hours=4.0),
-             row(GAS, tech_id="ppa", kind="ppa", fuel="none")]
+             row(GAS, tech_id="ppa", kind="ppa", fuel="none"),
+             row(GAS, tech_id="rent", rented=True, rental_usd_per_kw_month=30.0)]
     techs[1]["supply_mw_per_year"] = 100.0
     techs[1]["fleet_mw"] = 100.0
     site = row(SITE, grid_existing_mw=10.0, grid_upgrade_max_mw=10.0, gas_permit_mw=50.0, solar_land_mw=50.0,
@@ -39,7 +40,10 @@ def test_every_constraint_is_documented(tmp_path):
               "policy": {"carbon_cap_t": {2026: 1e9}, "min_clean_share": 0.01},
               "reliability": {"n_minus_1": True, "value_of_lost_load_usd_per_mwh": 10000},
               "constraints": constraints, "time_slices": {"representative_days": 2, "link_days": True},
-              "facility": {"pue_from_temperature": True}}
+              "facility": {"pue_from_temperature": True},
+              "grid": {"energised_mw": {"A": {2026: 10}}, "curtailment": {"R1": {"share": 0.5, "minutes": 30}}},
+              "supply": {"committed_gpus": {"X": {2026: 1}}},
+              "objective": {"shortfall_usd_per_h100e_month": 1000}}
     profiles = hourly_profiles(solar_cf=[0.5 * (h % 24 in range(8, 16)) for h in range(8760)],
                                temperature_c=[15 + (h % 24) for h in range(8760)])
     path = write_case(tmp_path, config, sites=[site, row(site, site_id="B")], regions=[region], techs=techs,
@@ -54,3 +58,16 @@ def test_every_constraint_is_documented(tmp_path):
     assert len(names) >= 30
     missing = sorted(n for n in names if f"`{n}`" not in doc and f"`{n.rsplit('_', 1)[0]}_upper` / `_lower`" not in doc)
     assert not missing, f"constraints missing from docs/formulation.md: {missing}"
+
+
+def test_fastest_rows_are_documented(tmp_path):
+    """Kind fastest adds its own rows."""
+    path = write_case(tmp_path, {"objective": {"kind": "fastest", "fastest_h100e": 5},
+                                 "horizon": {"first_year": 2026, "last_year": 2027}},
+                      sites=[row(SITE, grid_existing_mw=10.0)], techs=[])
+    _, inputs = load_all(path)
+    m = build_model(inputs)
+    names = {c.name for c in m.component_objects(pyo.Constraint) if len(c) > 0}
+    assert {"compute_reached_lower", "compute_reached_order"} <= names
+    doc = DOC.read_text()
+    assert not [n for n in names if f"`{n}`" not in doc]

@@ -1,6 +1,11 @@
 """A run folder read back for reporting: summary, result tables and the resolved config.
 
 Reports read only these files (no Pyomo), so a report can be rebuilt from a run folder at any time.
+
+The time axis of every table is its planning period: the ``period`` column (a label: ``2027`` for a
+year, ``2025Q1`` for a quarter, ``2024-07`` for a month), or ``year`` in run folders written before
+periods existed. :func:`period_labels` reads either as text labels and :func:`in_time_order` orders
+labels by the month they start in (never alphabetically: ``2024-07`` comes after ``2024Q2``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import pandas as pd
 
 import optimizer
 from optimizer.errors import InputError, Problem, display_path
+from optimizer.inputs.periods import month_of
 from optimizer.run_folder import INCOMPLETE_SUFFIX
 
 TABLES = ("sites", "capacity", "gpus", "site_power", "energy", "dispatch", "costs", "compute", "emissions",
@@ -24,7 +30,63 @@ STATE_SHAPES = "state_shapes.geojson"
 SHIPPED_STATE_SHAPES = Path(optimizer.__file__).resolve().parents[1] / "data" / "us_states.geojson"
 # columns of text besides the ids (``*_id``): read as written, never as numbers or missing values
 TEXT_COLUMNS = {"name", "limit", "unit", "family", "constraint", "index", "kind", "category", "source", "slice",
-                "largest_site", "metric"}
+                "largest_site", "metric", "period", "online_period"}
+MONTHS_OF_LABEL = {"month": 1, "quarter": 3, "year": 12}
+
+
+def label_text(value) -> str | None:
+    """A period label as text: ``2027`` (int, float 2027.0 or text) -> '2027', '2025Q1' unchanged; None
+    for a missing value."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "item") and not isinstance(value, str):     # numpy scalars
+        return label_text(value.item())
+    return str(value)
+
+
+def time_column(frame: pd.DataFrame) -> str:
+    """``period`` where the table has it, else ``year`` (run folders from before sub-year periods)."""
+    return "period" if "period" in frame.columns else "year"
+
+
+def period_labels(frame: pd.DataFrame, column: str | None = None) -> pd.Series:
+    """The period of each row as a text label (from ``period``, else ``year``; or from ``column``)."""
+    column = column or time_column(frame)
+    if column not in frame.columns:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return pd.Series([label_text(v) for v in frame[column]], index=frame.index, dtype=object)
+
+
+def label_month(label) -> int | None:
+    """Month ordinal (12 · year + month − 1) in which the period labelled ``label`` starts; None if the
+    label is not a year, month or quarter."""
+    text = label_text(label)
+    return None if text is None else month_of(int(text) if text.isdigit() else text)
+
+
+def label_kind(label) -> str:
+    """'month' (2024-07), 'quarter' (2025Q1) or 'year' (2027) by the label's form."""
+    text = label_text(label) or ""
+    return "month" if "-" in text else "quarter" if "Q" in text.upper() else "year"
+
+
+def in_time_order(labels) -> list[str]:
+    """The distinct labels ordered by the month each period starts in; labels that are not dates keep
+    their order of first appearance, after the dated ones."""
+    seen = list(dict.fromkeys(t for t in (label_text(v) for v in labels) if t is not None))
+    dated = [t for t in seen if label_month(t) is not None]
+    return sorted(dated, key=label_month) + [t for t in seen if label_month(t) is None]
+
+
+def by_period(frame: pd.DataFrame, column: str, order: list[str] | None = None) -> pd.Series:
+    """Σ ``column`` per period label, in time order (``order`` if given, periods without rows left out)."""
+    if frame.empty:
+        return pd.Series(dtype=float)
+    sums = frame.groupby(period_labels(frame).rename("period"), sort=False)[column].sum()
+    keys = [k for k in (order if order is not None else in_time_order(sums.index)) if k in sums.index]
+    return sums.reindex(keys)
 
 
 @dataclass
@@ -44,6 +106,85 @@ class RunData:
 
     def table(self, name: str) -> pd.DataFrame:
         return self.tables.get(name, pd.DataFrame())
+
+    @cached_property
+    def periods(self) -> list[str]:
+        """The plan's period labels in time order: summary.json ``periods``, else every label in the
+        tables (old run folders: their years)."""
+        listed = [str(p["period"]) for p in self.summary.get("periods") or [] if isinstance(p, dict)]
+        if listed:
+            return listed
+        labels: list = []
+        for name in ("compute", "site_power", "costs", "emissions", "capacity", "gpus"):
+            frame = self.table(name)
+            if not frame.empty:
+                labels += list(period_labels(frame))
+        return in_time_order(labels)
+
+    @cached_property
+    def period_months(self) -> dict[str, int]:
+        """Months in each period: summary.json ``periods``, else by the form of its label (a month 1, a
+        quarter 3, a year: the gap to the next year's label, 12 for the last)."""
+        listed = {str(p["period"]): int(p["months"]) for p in self.summary.get("periods") or []
+                  if isinstance(p, dict) and "months" in p}
+        if listed:
+            return listed
+        out = {}
+        for i, label in enumerate(self.periods):
+            kind = label_kind(label)
+            if kind != "year":
+                out[label] = MONTHS_OF_LABEL[kind]
+                continue
+            after = self.periods[i + 1] if i + 1 < len(self.periods) else None
+            gap = label_month(after) - label_month(label) if after and label_month(after) is not None \
+                and label_month(label) is not None else None
+            out[label] = gap if gap and gap > 0 else (out[self.periods[i - 1]] if i else 12)
+        return out
+
+    @property
+    def sub_year(self) -> bool:
+        """True when some period is shorter than a year (months or quarters)."""
+        return any(m < 12 for m in self.period_months.values())
+
+    @cached_property
+    def rented_techs(self) -> set[str]:
+        """Techs that are rented period by period (bridge power): the capacity table's ``rented`` column
+        where it has one; else the ``rented`` column of the techs table the config names, if it can be
+        read; else the techs whose every row at a site is new capacity (``added_mw`` = ``capacity_mw``)
+        over two or more periods, or for one period before the last (what a rented tech looks like: it
+        is "built" again in every period it serves)."""
+        cap = self.table("capacity")
+        if cap.empty:
+            return set()
+        if "rented" in cap.columns:
+            flags = cap["rented"].map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
+            return set(cap.loc[flags, "tech_id"])
+        listed = self._techs_table_rented()
+        if listed is not None:
+            return listed & set(cap["tech_id"])
+        last = self.periods[-1] if self.periods else None
+        rented = set()
+        for (_, tech), rows in cap.assign(_p=period_labels(cap)).groupby(["site_id", "tech_id"], sort=False):
+            fresh = ((rows["added_mw"] - rows["capacity_mw"]).abs() < 1e-6) & (rows["capacity_mw"] > 0)
+            if fresh.all() and (len(rows) >= 2 or rows["_p"].iloc[0] != last):
+                rented.add(tech)
+        return rented
+
+    def _techs_table_rented(self) -> set[str] | None:
+        path = (self.config.get("data") or {}).get("techs") if isinstance(self.config, dict) else None
+        if not path:
+            return None
+        path = Path(str(path))
+        if not path.is_absolute():
+            path = self.folder / path
+        try:
+            techs = pd.read_csv(path, dtype={"tech_id": str}, keep_default_na=False)
+        except (OSError, ValueError):
+            return None
+        if "rented" not in techs.columns or "tech_id" not in techs.columns:
+            return set() if "tech_id" in techs.columns else None
+        flags = techs["rented"].map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
+        return set(techs.loc[flags, "tech_id"])
 
     @cached_property
     def region_shapes(self):

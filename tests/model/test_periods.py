@@ -198,7 +198,7 @@ def test_quarterly_target_applies_in_its_quarter_only(tmp_path):
     m, sol = solve_case(tmp_path, config, sites=[site], techs=[], gpus=[gpu])
     assert sol.status == "optimal"
     assert list(m.compute_target_lower.keys()) == ["2026Q3"]
-    assert values(m.gpu_new_units, [("A", "X", y) for y in QUARTERS]) == [0, 0, 10, 0]
+    assert values(m.gpu_new_units, [("A", "X", y) for y in QUARTERS]) == pytest.approx([0, 0, 10, 0])
     assert values(m.site_h100e, [("A", y) for y in QUARTERS]) == pytest.approx([0, 0, 10, 10])
     assert [m.cost_musd["grid_energy", y] for y in QUARTERS] == pytest.approx([0, 0, GRID_10MW, GRID_10MW])
     assert sol.objective == pytest.approx(5.0 + 2.19)
@@ -283,7 +283,7 @@ def test_gpu_supply_is_pro_rated_per_month(tmp_path, supply):
     assert sol.status == "optimal"
     assert len(m.compute_supply_upper) == 12
     bought = values(m.gpu_new_units, [("A", "X", y) for y in MONTHS])
-    assert bought == [5, 10, 10] + [0] * 9
+    assert bought == pytest.approx([5, 10, 10] + [0] * 9)
     assert sol.objective == pytest.approx(1.438 * 22.5)
 
 
@@ -301,7 +301,7 @@ def test_months_of_a_year_share_its_budget(tmp_path):
               "budget": {"capex_usd_per_year": 15e6}}
     m, sol = solve_case(tmp_path / "thirty", config, sites=[site], techs=[], gpus=[gpu])
     assert sol.status == "optimal"
-    assert values(m.gpu_new_units, [("A", "X", y) for y in MONTHS + ["2027"]]) == [0] * 11 + [15, 15]
+    assert values(m.gpu_new_units, [("A", "X", y) for y in MONTHS + ["2027"]]) == pytest.approx([0] * 11 + [15, 15])
     assert sol.objective == pytest.approx(29.3125)
     config["targets"] = {"compute_h100e": {2027: 35}}
     _, sol = solve_case(tmp_path / "thirty_five", config, sites=[site], techs=[], gpus=[gpu])

@@ -35,22 +35,19 @@ def print_run(console: Console, outcome) -> None:
             print_explanation(console, outcome.explanation)
         console.print(f"results: {escape(display_path(outcome.out_dir))}/summary.json, report.html")
         return
-    years = [str(y) for y in outcome.inputs.years]
+    years = [p.label for p in outcome.inputs.periods]
     console.print(f"sites: {escape(', '.join(s['sites'])) or '—'}")
     print_money(console, s)
     console.print(_year_table("MW by source", s["capacity_mw"], years, "{:,.0f}"))
     console.print(_year_table("GPUs (packages) in service", s["gpus"], years, "{:,.0f}"))
-    compute = Table(title="compute and money", show_lines=False)
-    compute.add_column("")
-    for y in years:
-        compute.add_column(y, justify="right")
-    compute.add_row("h100e", *[f"{s['compute_h100e'].get(y, 0):,.0f}" for y in years])
-    targets = outcome.inputs.compute_target_h100e
-    compute.add_row("target", *[f"{targets[int(y)]:,.0f}" if int(y) in targets else "" for y in years])
-    compute.add_row("cash capex $B (undiscounted)", *[f"{s['capex_usd'].get(y, 0) / 1e9:,.2f}" for y in years])
-    compute.add_row("annual cost $B (undiscounted)", *[f"{s['annual_cost_usd'].get(y, 0) / 1e9:,.2f}" for y in years])
-    compute.add_row("kt CO2", *[f"{s['emissions_t'].get(y, 0) / 1e3:,.0f}" for y in years])
-    console.print(compute)
+    targets = {p.label: outcome.inputs.compute_target_h100e[p.key] for p in outcome.inputs.periods
+               if p.key in outcome.inputs.compute_target_h100e}
+    rows = {"h100e": {y: f"{s['compute_h100e'].get(y, 0):,.0f}" for y in years},
+            "target": {y: f"{targets[y]:,.0f}" for y in years if y in targets},
+            "cash capex $B (undiscounted)": {y: f"{s['capex_usd'].get(y, 0) / 1e9:,.2f}" for y in years},
+            "annual cost $B (undiscounted)": {y: f"{s['annual_cost_usd'].get(y, 0) / 1e9:,.2f}" for y in years},
+            "kt CO2 (a year)": {y: f"{s['emissions_t'].get(y, 0) / 1e3:,.0f}" for y in years}}
+    console.print(_year_table("compute and money", rows, years, "{}", sort=False))
     if outcome.prices is not None and not outcome.prices.table.empty:
         console.print(binding_table(outcome.prices.table.head(8)))
     console.print(f"results: {escape(display_path(outcome.out_dir))}  (report.html, report.md, results.xlsx, tables/)")
@@ -82,11 +79,24 @@ def print_explanation(console: Console, explanation) -> None:
         console.print(line, highlight=False, markup=False)
 
 
-def _year_table(title: str, data: dict, years: list[str], fmt: str) -> Table:
+WIDE = 8   # more periods than this: one row per period, so that the table fits a terminal
+
+
+def _year_table(title: str, data: dict, years: list[str], fmt: str, sort: bool = True) -> Table:
+    """Rows by key and a column per period; with more than WIDE periods, transposed (a row per period)."""
     table = Table(title=title)
-    table.add_column("")
+    keys = sorted(data) if sort else list(data)
+    cell = {(k, y): fmt.format(data[k][y]) if y in data[k] else "" for k in keys for y in years}
+    if len(years) <= WIDE:
+        table.add_column("")
+        for y in years:
+            table.add_column(y, justify="right")
+        for k in keys:
+            table.add_row(escape(str(k)), *[cell[k, y] for y in years])
+        return table
+    table.add_column("period")
+    for k in keys:
+        table.add_column(escape(str(k)), justify="right")
     for y in years:
-        table.add_column(y, justify="right")
-    for key, by_year in sorted(data.items()):
-        table.add_row(escape(str(key)), *[fmt.format(by_year[y]) if y in by_year else "" for y in years])
+        table.add_row(y, *[cell[k, y] for k in keys])
     return table

@@ -496,7 +496,9 @@ def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
     span = describe_periods(periods)
     problems = []
 
-    def check(when: Any, path: KeyPath, year_only: bool = False) -> None:
+    end = periods[-1].end_month
+
+    def check(when: Any, path: KeyPath, year_only: bool = False, step: bool = False) -> None:
         if isinstance(when, bool) or not isinstance(when, (int, str)):
             return
         month = month_of(when)
@@ -504,6 +506,8 @@ def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
             return     # the schema reports a malformed date
         if year_only and isinstance(when, int) and when in years:
             return
+        if step and month < end and any(p.sub_year for p in periods):
+            return     # a step of a path: from the first period starting at or after it
         if month not in starts:
             what = f"year {when} is not a model year" if isinstance(when, int) else \
                 f"'{when}' is not the start of a model period"
@@ -520,7 +524,7 @@ def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
     for path in maps:
         value = _get(raw, *path)
         for y in value if isinstance(value, dict) else ():
-            check(y, path + (y,))
+            check(y, path + (y,), step=path[:2] not in (("targets", "compute_h100e"), ("supply", "committed_gpus")))
     clusters = _get(raw, "targets", "single_cluster")
     for i, target in enumerate(clusters if isinstance(clusters, list) else []):
         check(_get(target, "year"), ("targets", "single_cluster", i, "year"))

@@ -136,14 +136,16 @@ def label(start_month: int, months: int) -> str:
 
 
 def _end_of(until: int | str, step: str) -> int | None:
-    """Ordinal of the month after the period of ``step`` that contains ``until``."""
+    """Ordinal of the month after ``until`` (a year, quarter or month, to its end), rounded up to the
+    end of the ``step`` period it falls in."""
     start = month_of(until)
     if start is None:
         return None
-    if isinstance(until, int) or (isinstance(until, str) and re.fullmatch(r"\s*\d{4}\s*", until)):
-        return start + 12
+    match = WHEN.match(str(until))
+    span = 1 if match.group(2) is not None else 3 if match.group(3) is not None else 12
+    end = start + span
     size = STEP_MONTHS[step]
-    return start - start % size + size if step != "month" else start + 1
+    return end + (-end) % size
 
 
 def expand(first_year: int, last_year: int, period_length_years: int = 1, first_month: int = 1,

@@ -119,7 +119,8 @@ def test_the_fastest_plan_reaches_the_target_in_the_first_month_it_can(tmp_path)
 
 def test_committed_gpus_wait_idle_until_their_power_is_ready(tmp_path):
     """10 units ($1M each, a year of life) must be taken in 2026-01, but the grid comes in April: they
-    wait idle for three months, then run on the 10 MW energised, as compute is worth $150k per h100e-month. Cost: GPUs $10M
+    wait idle for three months, then run on the 10 MW energised, as compute is worth $150k per
+    h100e-month. Cost: GPUs $10M
     (annuity over the 12 months), grid energy for nine months $3.285M; idle GPUs 10 in January to March,
     their idle cost 10 × $1M × 3/12 = $2.5M."""
     config = {**MONTHS_2026, "supply": {"committed_gpus": {"X": {"2026-01": 10}}},

@@ -103,6 +103,8 @@ def _solve(inputs: Inputs, progress: Progress, folder: RunFolder | None, verbose
     parts = objective_parts(model) if solution.has_solution else None
     summary = make_summary(inputs, solution, results, build_seconds, parts)
     summary.update(explain_summary(prices, explanation))
+    if prices is not None and inputs.energised_mw:
+        summary["grid_step_delay_usd"] = grid_step_delays(inputs, prices.table)
     if STOP.requested:
         summary["interrupted"] = STOP.signal_name
     return RunOutcome(inputs, solution, results, folder.final if folder else Path(), summary, model, prices,
@@ -156,6 +158,26 @@ def explain_summary(prices, explanation) -> dict:
                                 "seconds": round(prices.seconds, 3), "binding_limits": len(prices.table)}
     if explanation is not None:
         out["explanation"] = explanation.as_dict()
+    return out
+
+
+def grid_step_delays(inputs: Inputs, binding: pd.DataFrame) -> list[dict]:
+    """What one period's delay of each grid energisation step costs, to first order: the step adds ΔMW
+    in period p; delayed, p has only the MW of the period before, which costs about ΔMW × the shadow
+    price of grid_energised_upper[s, p] (a lower bound: the LP's cost grows at least linearly as a
+    limit tightens). Steps whose row does not bind cost nothing at first order."""
+    value = {row.index: row.value_usd_per_unit for row in binding.itertuples()
+             if row.constraint == "grid_energised_upper"}
+    out = []
+    for s in inputs.config.grid.energised_mw:
+        before = 0.0
+        for p in inputs.periods:
+            mw = inputs.energised_mw.get((s, p.key), 0.0)
+            if mw > before + 1e-9:
+                price = value.get(str((s, p.key)), 0.0)
+                out.append({"site": s, "period": p.label, "start": p.start_date, "mw_added": mw - before,
+                            "usd_per_mw": price, "delay_usd": (mw - before) * price, "months": p.months})
+            before = mw
     return out
 
 

@@ -136,3 +136,21 @@ def test_committed_gpus_wait_idle_until_their_power_is_ready(tmp_path):
     gpus = outcome.results.gpus.set_index("period")
     assert gpus.loc["2026-02", "gpus"] == pytest.approx(0.0)       # not running
     assert gpus.loc["2026-05", "gpus"] == pytest.approx(10.0)
+
+
+def test_a_months_delay_of_a_grid_step_is_priced(tmp_path):
+    """10 MW every month; gas engines ($8/MMBtu: $80/MWh) carry January to March, the grid ($50/MWh)
+    is energised with 10 MW from April. A month's delay of that step runs April on gas:
+    10 MW × 730 h × ($80 − $50) = $219,000, which the step's shadow price gives."""
+    config = {**MONTHS_2026, "targets": {"compute_h100e": {f"2026-{m:02d}": 10 for m in range(1, 13)}},
+              "grid": {"energised_mw": {"A": {"2026-04": 10}}}}
+    site = row(GRID_SITE, gas_permit_mw=50.0)
+    path = write_case(tmp_path, config, sites=[site], techs=[row(GAS, fuel_price_usd_per_mmbtu=8.0)])
+    outcome = run_config(path, write=False)
+    [step] = outcome.summary["grid_step_delay_usd"]
+    assert (step["period"], step["mw_added"]) == ("2026-04", 10.0)
+    assert step["delay_usd"] == pytest.approx(10 * 730 * 30)
+    delayed = write_case(tmp_path / "delayed", {**config, "grid": {"energised_mw": {"A": {"2026-05": 10}}}},
+                         sites=[site], techs=[row(GAS, fuel_price_usd_per_mmbtu=8.0)])
+    later = run_config(delayed, write=False).summary["objective_usd"]
+    assert later - outcome.summary["objective_usd"] == pytest.approx(10 * 730 * 30)

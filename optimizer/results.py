@@ -99,13 +99,16 @@ def capacity_table(m) -> pd.DataFrame:
     rows = []
     for (s, k, y), var in m.cap_mw.items():
         mw = _v(var)
-        added = _v(m.cap_added_mw[s, k, y]) if (s, k, y) in m.cap_added_mw else 0.0
+        rented = bool(ix.K[k]["rented"])
+        # bought: MW coming online in y; rented (bridge power): MW brought to site for y
+        added = _v(m.rent_added_mw[s, k, y]) if rented else \
+            _v(m.cap_added_mw[s, k, y]) if (s, k, y) in m.cap_added_mw else 0.0
         if mw or added:
-            units = _v(m.cap_new_units[s, k, y]) if (s, k, y) in m.cap_new_units else None
+            units = _v(m.cap_new_units[s, k, y]) if (s, k, y) in m.cap_new_units and not rented else None
             rows.append({"site_id": s, "tech_id": k, "year": y, "capacity_mw": mw, "added_mw": added,
-                         "added_units": units, "storage_mwh": mw * ix.K[k]["storage_hours"]})
+                         "added_units": units, "storage_mwh": mw * ix.K[k]["storage_hours"], "rented": rented})
     return pd.DataFrame(rows, columns=["site_id", "tech_id", "year", "capacity_mw", "added_mw", "added_units",
-                                       "storage_mwh"])
+                                       "storage_mwh", "rented"])
 
 
 def gpu_table(m) -> pd.DataFrame:

@@ -17,8 +17,9 @@ from optimizer.report.compare import compare_runs
 from optimizer.report.writer import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
-CHARTS = {"schedule", "map", "capacity", "firm", "headroom", "gpus", "compute", "capex", "costs", "emissions",
-          "dispatch"}
+# the build timeline is drawn for every plan of more than one period (this one has two years)
+CHARTS = {"schedule", "timeline", "map", "capacity", "firm", "headroom", "gpus", "compute", "capex", "costs",
+          "emissions", "dispatch"}
 
 
 @pytest.fixture(scope="module")

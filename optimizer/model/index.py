@@ -89,9 +89,8 @@ class Index:
         return factor * sum(self.discount[y] for y in self.in_service(built, life_years * 12))
 
     def in_service(self, built, life_months: float) -> list:
-        """Periods from ``built`` on that start within ``life_months`` of its start."""
-        start = self.P[built].start_month
-        return [y for y in self.periods if start <= self.P[y].start_month < start + life_months]
+        """Periods an asset built in ``built`` serves: see :func:`serves`."""
+        return [y for y in self.periods if serves(self.P[built], self.P[y], life_months)]
 
     def previous(self, y):
         """The period before ``y`` (None for the first)."""
@@ -198,7 +197,7 @@ def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
         for y in years:
             # a rented tech is rented period by period: what is "built" in y serves in y only
             active = [y] if t["rented"] and y in built else \
-                [b for b in built if P[b].start_month <= P[y].start_month < P[b].start_month + 12 * int(t["lifetime_years"])]
+                [b for b in built if serves(P[b], P[y], 12 * int(t["lifetime_years"]))]
             if active:
                 tech_active[s, k, y] = active
 
@@ -214,7 +213,7 @@ def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
             gpu_build += [(s, g, y) for y in built]
             for y in years:
                 active = [b for b in built
-                          if P[b].start_month <= P[y].start_month < P[b].start_month + 12 * int(p["lifetime_years"])]
+                          if serves(P[b], P[y], 12 * int(p["lifetime_years"]))]
                 if active:
                     gpu_active[s, g, y] = active
 
@@ -293,6 +292,17 @@ def period_slice_weights(periods: list[Period], table, seasons: list[str]) -> tu
         scale = 8760.0 / sum(weight[h] for h in ids)
         slices_of[p.key], w[p.key] = ids, {h: weight[h] * scale for h in ids}
     return slices_of, w
+
+
+def serves(built: Period, p: Period, life_months: float) -> bool:
+    """Whether an asset built in period ``built`` with a life of ``life_months`` is in service in ``p``:
+    p starts at or after ``built`` and before the life ends; for an asset built in a month or quarter,
+    p must also end within its life (a one-year asset bought in March 2026 does not serve all of 2027).
+    Between whole-year periods a period that starts inside the life counts whole, as it always has."""
+    end_of_life = built.start_month + life_months
+    if not built.start_month <= p.start_month < end_of_life:
+        return False
+    return not built.sub_year or p.end_month <= end_of_life
 
 
 def lead_months(row: dict) -> float:

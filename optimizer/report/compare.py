@@ -1,4 +1,8 @@
-"""Side-by-side comparison of several runs: cost, MW by source, GPUs, compute and sites."""
+"""Side-by-side comparison of several runs: cost, MW by source, GPUs, compute and sites.
+
+Runs may have different planning periods (one yearly, one in months then years): every row is a
+number per run (the final period's, or a total), never a column per period, and periods are matched
+by label only where a row names one (time to a target)."""
 
 from __future__ import annotations
 
@@ -15,31 +19,68 @@ import pandas as pd  # noqa: E402
 from optimizer.errors import InputError, Problem, display_path  # noqa: E402
 from optimizer.report.charts import _png, colour  # noqa: E402
 from optimizer.report.escape import html_text, plot_text  # noqa: E402
-from optimizer.report.metrics import capacity_table, headline  # noqa: E402
-from optimizer.report.run_data import RunData, read_run  # noqa: E402
+from optimizer.report.metrics import capacity_table, headline, periods_text, shows_time  # noqa: E402
+from optimizer.report.run_data import RunData, in_time_order, read_run  # noqa: E402
 from optimizer.report.writer import CSS, SCRIPT, _md_table  # noqa: E402
 
 
 def comparison_table(runs: list[RunData]) -> pd.DataFrame:
     """One column per run: status, net present cost, cash capex, $ per GW of facility, the levelised
-    energy and all-in costs (see :func:`optimizer.report.metrics.money_measures`), final-year GPUs,
-    compute, peak MW, MW by source, sites."""
+    energy and all-in costs (see :func:`optimizer.report.metrics.money_measures`), final-period GPUs,
+    compute, peak MW, MW by source, sites. When a run has months or quarters or values time: its
+    periods, final period, days to each target (by target label) and the value of compute."""
+    timed = any(shows_time(run) for run in runs)
+    final = "final period" if any(run.sub_year for run in runs) else "final year"
     columns = {}
     for run in runs:
         head = headline(run)
         col = {"status": head["status"], "net present cost, $B": (head.get("objective_usd") or 0) / 1e9,
                **_money_rows(head),
                "peak facility MW": head.get("peak_facility_mw"),
-               "GPUs (packages), final year": head.get("gpus_final"),
-               "h100e, final year": head.get("h100e_final"), "sites": ", ".join(head.get("sites", []))}
+               f"GPUs (packages), {final}": head.get("gpus_final"),
+               f"h100e, {final}": head.get("h100e_final"), "sites": ", ".join(head.get("sites", []))}
+        if timed:
+            col.update(_time_rows(run, head))
         if run.solved:
             cap = capacity_table(run)
-            final = max(cap.columns) if len(cap.columns) else None
-            for tech, mw in (cap[final].items() if final is not None else []):
+            last = cap.columns[-1] if len(cap.columns) else None      # columns in time order
+            for tech, mw in (cap[last].items() if last is not None else []):
                 if mw:
-                    col[f"MW {tech}, final year"] = mw
+                    col[f"MW {tech}, {final}"] = mw
         columns[_label(run, columns)] = col
-    return pd.DataFrame(columns)
+    table = pd.DataFrame(columns)
+    return table.loc[sorted(table.index, key=lambda r: _row_rank(r, list(table.index)))]
+
+
+def _row_rank(row: str, rows: list[str]) -> tuple:
+    """Rows in reading order: the run's figures, its periods, days to each target (targets in time
+    order, the fastest last), the value of compute, then MW by source; otherwise as first seen."""
+    seen = rows.index(row)
+    if row.startswith("MW "):
+        return (4, 0, seen)
+    if row.startswith("days to target "):
+        target = row.removeprefix("days to target ")
+        order = in_time_order([r.removeprefix("days to target ") for r in rows if r.startswith("days to target ")])
+        return (2, order.index(target) if target in order else len(order), seen)
+    if row in ("periods", "final period"):
+        return (1, 0, seen)
+    if row.startswith(("value of compute", "net objective")):
+        return (3, 0, seen)
+    return (0, 0, seen)
+
+
+def _time_rows(run: RunData, head: dict) -> dict:
+    """Periods, final period, days from the horizon's start to each target (keyed by the target's
+    label, so runs with other periods line up on the same target), value of compute ($B)."""
+    s = run.summary
+    rows = {"periods": periods_text(run) or None, "final period": head.get("final_period")}
+    for target, days in (s.get("time_to_target_days") or {}).items():
+        rows[f"days to target {target}"] = None if days is None else int(round(days))
+    if "compute_value_usd" in s:
+        value, net = s.get("compute_value_usd"), s.get("objective_with_value_usd")
+        rows["value of compute, $B"] = None if value is None else value / 1e9
+        rows["net objective (cost − value + shortfall), $B"] = None if net is None else net / 1e9
+    return rows
 
 
 def _money_rows(head: dict) -> dict:
@@ -105,10 +146,10 @@ def _cost_and_mw_chart(table: pd.DataFrame) -> bytes:
     bottom = pd.Series(0.0, index=table.columns)
     for i, r in enumerate(rows):
         values = pd.to_numeric(table.loc[r]).fillna(0)
-        tech = r.removeprefix("MW ").removesuffix(", final year")
+        tech = r.removeprefix("MW ").removesuffix(", final year").removesuffix(", final period")
         right.bar(names, values.to_numpy(), bottom=bottom.to_numpy(), label=plot_text(tech), color=colour(tech, i))
         bottom += values
-    right.set_ylabel("MW, final year")
+    right.set_ylabel("MW, final period" if any(r.endswith(", final period") for r in rows) else "MW, final year")
     if rows:
         right.legend(fontsize=7, frameon=False)
     for ax in (left, right):

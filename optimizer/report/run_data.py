@@ -30,7 +30,9 @@ STATE_SHAPES = "state_shapes.geojson"
 SHIPPED_STATE_SHAPES = Path(optimizer.__file__).resolve().parents[1] / "data" / "us_states.geojson"
 # columns of text besides the ids (``*_id``): read as written, never as numbers or missing values
 TEXT_COLUMNS = {"name", "limit", "unit", "family", "constraint", "index", "kind", "category", "source", "slice",
-                "largest_site", "metric", "period", "online_period"}
+                "largest_site", "metric"}
+# period labels are read as pandas finds them (years of a yearly plan as numbers, so results.xlsx keeps
+# them as numbers) and turned into text labels by period_labels / label_text wherever they are used
 MONTHS_OF_LABEL = {"month": 1, "quarter": 3, "year": 12}
 
 
@@ -150,9 +152,7 @@ class RunData:
     def rented_techs(self) -> set[str]:
         """Techs that are rented period by period (bridge power): the capacity table's ``rented`` column
         where it has one; else the ``rented`` column of the techs table the config names, if it can be
-        read; else the techs whose every row at a site is new capacity (``added_mw`` = ``capacity_mw``)
-        over two or more periods, or for one period before the last (what a rented tech looks like: it
-        is "built" again in every period it serves)."""
+        read (run folders written before the column); else none."""
         cap = self.table("capacity")
         if cap.empty:
             return set()
@@ -160,15 +160,7 @@ class RunData:
             flags = cap["rented"].map(lambda v: str(v).strip().lower() in ("true", "1", "yes"))
             return set(cap.loc[flags, "tech_id"])
         listed = self._techs_table_rented()
-        if listed is not None:
-            return listed & set(cap["tech_id"])
-        last = self.periods[-1] if self.periods else None
-        rented = set()
-        for (_, tech), rows in cap.assign(_p=period_labels(cap)).groupby(["site_id", "tech_id"], sort=False):
-            fresh = ((rows["added_mw"] - rows["capacity_mw"]).abs() < 1e-6) & (rows["capacity_mw"] > 0)
-            if fresh.all() and (len(rows) >= 2 or rows["_p"].iloc[0] != last):
-                rented.add(tech)
-        return rented
+        return listed & set(cap["tech_id"]) if listed is not None else set()
 
     def _techs_table_rented(self) -> set[str] | None:
         path = (self.config.get("data") or {}).get("techs") if isinstance(self.config, dict) else None

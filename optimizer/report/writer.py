@@ -10,9 +10,10 @@ import pandas as pd
 
 from optimizer.report.charts import Chart, all_charts
 from optimizer.report.escape import html_text, is_formula_like, md_cell, md_code_block, md_text
-from optimizer.report.metrics import (binding_table, capacity_table, explanation_lines, headline, money_by_year,
-                                      money_cards, schedule)
-from optimizer.report.run_data import RunData, read_run
+from optimizer.report.metrics import (binding_table, capacity_table, explanation_lines, headline, money_by_period,
+                                      money_cards, periods_text, schedule, shows_time, target_time_lines,
+                                      value_lines, delay_lines)
+from optimizer.report.run_data import RunData, in_time_order, read_run
 
 CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:980px;margin:24px auto;padding:0 16px;
@@ -35,7 +36,8 @@ if(i.complete&&i.naturalWidth>0){n++;}});document.body.setAttribute('data-charts
 BINDING_NOTE = ("Shadow prices: the campuses and other yes/no decisions of the plan are held, counts are "
                 "relaxed, and each binding limit is priced by the net present cost saved per unit of relaxation. "
                 "'USD per 1% relaxed' ranks limits of different units.")
-SECTIONS = [("What binds", []), ("Build schedule", ["schedule", "map"]), ("Megawatts", ["capacity", "firm", "headroom"]),
+SECTIONS = [("What binds", []), ("Build schedule", ["schedule", "timeline", "map"]),
+            ("Megawatts", ["capacity", "firm", "headroom"]),
             ("Compute", ["gpus", "compute"]), ("Money", ["capex", "costs"]), ("Emissions", ["emissions"]),
             ("Dispatch", ["dispatch"])]
 
@@ -54,6 +56,13 @@ def build_report(folder: str | Path) -> dict[str, Path]:
 
 
 MONEY_BY_YEAR = ("year", "cash capex, USD (undiscounted)", "annual cost, USD (undiscounted)")
+MONEY_BY_PERIOD = ("period", "cash capex, USD (undiscounted)", "annual cost rate, USD per year (undiscounted)")
+
+
+def money_columns(run: RunData) -> tuple[str, str, str]:
+    """Headers of the money-by-period table: as always for yearly plans; with months or quarters the
+    annual cost is a rate per year."""
+    return MONEY_BY_PERIOD if run.sub_year else MONEY_BY_YEAR
 
 
 def cards(head: dict) -> list[tuple[str, str]]:
@@ -61,7 +70,7 @@ def cards(head: dict) -> list[tuple[str, str]]:
     :func:`optimizer.report.metrics.money_cards`), MW, GPUs, compute, solver gap."""
     out = [(str(head["status"]), "status")] + money_cards(head)
     if "final_year" in head:
-        y = head["final_year"]
+        y = head.get("final_period", head["final_year"])
         out += [(f"{head['peak_facility_mw']:,.0f} MW", "peak facility load"),
                 (f"{head['gpus_final']:,.0f}", f"GPUs (packages) in {y}"),
                 (f"{head['h100e_final']:,.0f}", f"h100e in {y}")]
@@ -73,7 +82,19 @@ def cards(head: dict) -> list[tuple[str, str]]:
 
 
 def target_lines(head: dict) -> list[tuple[str, bool]]:
-    return [(f"compute target {year}", met) for year, met in sorted(head.get("targets_met", {}).items())]
+    """('compute target <period>', met) per target, in time order."""
+    met = head.get("targets_met", {})
+    return [(f"compute target {period}", met[period]) for period in in_time_order(met)]
+
+
+def timing_lines(run: RunData) -> list[str]:
+    """The periods of a plan with months or quarters, then the time to each target and the value of
+    time (:func:`optimizer.report.metrics.time_lines`); nothing for a yearly plan that does not value time."""
+    if not shows_time(run):
+        return []
+    lines = [f"periods: {periods_text(run)}"] if run.sub_year and run.periods else []
+    return lines + [f"time to target: {line}" for line in target_time_lines(run)] + value_lines(run) \
+        + delay_lines(run)
 
 
 def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
@@ -84,13 +105,16 @@ def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
              f"<p>{esc(run.config.get('description', '') or '')}</p>",
              "<div class='cards'>" + "".join(f"<div class='card'><b>{esc(v)}</b><span>{esc(k)}</span></div>"
                                              for v, k in cards(head)) + "</div>"]
-    by_year = money_by_year(head)
+    by_year = money_by_period(head)
     if by_year:
-        parts.append(_html_table(pd.DataFrame(by_year, columns=list(MONEY_BY_YEAR)), index=False))
+        parts.append(_html_table(pd.DataFrame(by_year, columns=list(money_columns(run))), index=False))
     targets = target_lines(head)
     if targets:
         parts.append("<p>" + " · ".join(f"{esc(t)}: <b class='{'ok' if met else 'bad'}'>{'met' if met else 'missed'}"
                                         "</b>" for t, met in targets) + "</p>")
+    timing = timing_lines(run)
+    if timing:
+        parts.append("<ul class='timing'>" + "".join(f"<li>{esc(line)}</li>" for line in timing) + "</ul>")
     if head.get("message"):
         parts.append(f"<p><b>{esc(head['message'])}</b></p>")
     why = explanation_lines(run)
@@ -136,9 +160,13 @@ def render_markdown(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
     files.mkdir(exist_ok=True)
     lines = [f"# {md_cell(run.name)}: build-out report", "", md_text(run.config.get("description", "")), ""]
     lines += [f"- **{md_cell(k)}**: {_md_card_value(v)}" for v, k in cards(head)]
-    lines += [f"- **{md_cell(year)}, USD (undiscounted)**: {md_cell(f'cash capex {capex}; annual cost {annual}')}"
-              for year, capex, annual in money_by_year(head)]
+    annual_name = "annual cost rate (per year)" if run.sub_year else "annual cost"
+    lines += [f"- **{md_cell(year)}, USD (undiscounted)**: {md_cell(f'cash capex {capex}; {annual_name} {annual}')}"
+              for year, capex, annual in money_by_period(head)]
     lines += [f"- **{md_cell(t)}**: {'met' if met else 'missed'}" for t, met in target_lines(head)]
+    for line in timing_lines(run):
+        name, _, text = line.partition(": ")
+        lines.append(f"- **{md_cell(name)}**: {md_cell(text)}")
     if head.get("message"):
         lines += ["", f"**{md_cell(head['message'])}**"]
     why = explanation_lines(run)

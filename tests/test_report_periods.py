@@ -393,7 +393,10 @@ def test_yearly_report_reads_as_before(yearly):
     assert "<th>year</th>" in page and "<th>annual cost, USD (undiscounted)</th>" in page
     assert "annual cost in 2027, USD (annuities" in page and "annual cost rate" not in page
     assert "net present cost, USD (discounted, 2026–2027)" in page
-    assert "time to target" not in page and "periods:" not in page and "<ul class='timing'>" not in page
+    assert "time to target" not in page and "periods:" not in page
+    # the only timing lines of a yearly plan: its grid energisation steps (the case has two)
+    timing = re.findall(r"<li>([^<]*)</li>", page.split("<ul class='timing'>")[1].split("</ul>")[0])
+    assert len(timing) == 2 and all(line.startswith("grid step delay: a period&#x27;s delay") for line in timing)
     assert "- **2026, USD (undiscounted)**: cash capex" in markdown and "time to target" not in markdown
     built = schedule(read_run(yearly))
     assert list(built.columns) == ["site", "year", "built"]

@@ -256,8 +256,7 @@ def shows_time(run: RunData) -> bool:
     quarters, and for any plan whose config values time (value of compute, soft targets, fastest);
     a yearly plan without them reads as it always did."""
     s = run.summary
-    return run.sub_year or any(k in s for k in ("compute_value_usd", "shortfall_usd", "objective_with_value_usd",
-                                                "grid_step_delay_usd", "idle_gpus")) \
+    return run.sub_year or any(k in s for k in ("compute_value_usd", "shortfall_usd", "objective_with_value_usd")) \
         or "fastest" in (s.get("time_to_target_days") or {}) or s.get("objective_kind") == "fastest"
 
 

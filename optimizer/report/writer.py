@@ -91,7 +91,7 @@ def timing_lines(run: RunData) -> list[str]:
     """The periods of a plan with months or quarters, then the time to each target and the value of
     time (:func:`optimizer.report.metrics.time_lines`); nothing for a yearly plan that does not value time."""
     if not shows_time(run):
-        return []
+        return delay_lines(run)
     lines = [f"periods: {periods_text(run)}"] if run.sub_year and run.periods else []
     return lines + [f"time to target: {line}" for line in target_time_lines(run)] + value_lines(run) \
         + delay_lines(run)

@@ -19,6 +19,7 @@ import yaml
 
 from optimizer.errors import display_path
 from optimizer.inputs.load import Inputs, load_all
+from optimizer.inputs.periods import month_of
 from optimizer.interrupts import STOP, deferred
 from optimizer.model.build import build_model
 from optimizer.progress import Progress
@@ -169,8 +170,11 @@ def grid_step_delays(inputs: Inputs, binding: pd.DataFrame) -> list[dict]:
     value = {row.index: row.value_usd_per_unit for row in binding.itertuples()
              if row.constraint == "grid_energised_upper"}
     out = []
-    for s in inputs.config.grid.energised_mw:
-        before = 0.0
+    first = inputs.periods[0]
+    for s, path in inputs.config.grid.energised_mw.items():
+        # a step dated before the horizon is not one it can delay; one dated at its start is
+        starts_inside = any(month_of(when) >= first.start_month for when in path)
+        before = 0.0 if starts_inside else inputs.energised_mw.get((s, first.key), 0.0)
         for p in inputs.periods:
             mw = inputs.energised_mw.get((s, p.key), 0.0)
             if mw > before + 1e-9:

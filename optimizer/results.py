@@ -176,7 +176,7 @@ def energy_table(m) -> pd.DataFrame:
     if d.empty:
         return pd.DataFrame(columns=["site_id", "year", "source", "energy_mwh"])
     d["energy_mwh"] = d["mw"] * d["weight_h"]
-    out = d.groupby(["site_id", "year", "source"], as_index=False)["energy_mwh"].sum()
+    out = d.groupby(["site_id", "year", "source"], as_index=False, sort=False)["energy_mwh"].sum()
     return out[out["energy_mwh"].abs() > TOL].reset_index(drop=True)
 
 

@@ -431,13 +431,14 @@ def test_compare_runs_with_different_periods(sub_year, yearly, tmp_path):
     table = comparison_table(runs)
     assert list(table.columns) == ["months", "years"]
     assert list(table.loc["h100e, final period"]) == [pytest.approx(20, **SOLVED)] * 2
-    assert table.loc["days to target 2026-03", "months"] == 59
-    assert table.loc["days to target 2026", "years"] == 0 and table.loc["days to target 2027", "years"] == 365
-    assert pd.isna(table.loc["days to target 2026-03", "years"])
+    assert table.loc["target 2026-03 reached", "months"] == "2026-03-01 (59 days)"
+    assert table.loc["target 2026 reached", "years"] == "2026-01-01 (0 days)"
+    assert table.loc["target 2027 reached", "years"] == "2027-01-01 (365 days)"
+    assert pd.isna(table.loc["target 2026-03 reached", "years"])
     assert table.loc["periods", "months"] == "2026-01 … 2027: 6 months, 2 quarters, 1 year"
     assert list(table.loc["final period"]) == ["2027", "2027"]
     page = compare_runs([sub_year, yearly], tmp_path / "cmp")["html"].read_text()
-    assert "days to target 2026Q3" in page and "MW grid, final period" in page
+    assert "target 2026Q3 reached" in page and "MW grid, final period" in page
 
 
 # --- the page in a browser ---------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ REQUIREMENTS = {"compute_target_lower", "compute_cluster_lower", "compute_commit
 LIMITS = {"compute_supply_upper", "power_supply_upper", "power_fleet_upper", "grid_headroom_upper", "grid_energised_upper",
           "budget_capex_upper", "budget_total_upper",
           "power_gas_permit_upper", "emissions_cap_upper", "timing_early_upper"}
-FAMILY_NAMES = {"supply": "GPU and equipment supply", "grid": "grid headroom", "budget": "capex budget", "permits": "gas permits",
+FAMILY_NAMES = {"supply": "GPU and equipment supply", "grid": "grid headroom and energisation", "budget": "capex budget", "permits": "gas permits",
                 "emissions": "carbon cap", "timing": "lead times and first years", "user": "user constraints",
                 "targets": "targets"}
 

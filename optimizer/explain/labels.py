@@ -128,11 +128,11 @@ def _budget_total(ix, _):
 
 
 def _carbon(ix, y):
-    return Limit("emissions", f"carbon cap {y}", "tCO2", KILO, ix.inputs.carbon_cap_t[y], True)
+    return Limit("emissions", f"carbon cap {ix.year_of(y)}", "tCO2", KILO, ix.inputs.carbon_cap_t[y], True)
 
 
 def _clean(ix, y):
-    return Limit("emissions", f"clean-energy share {y} (at least {ix.inputs.min_clean_share[y]:.0%})",
+    return Limit("emissions", f"clean-energy share {ix.year_of(y)} (at least {ix.inputs.min_clean_share[y]:.0%})",
                  "MWh of clean energy", KILO, None, False)
 
 
@@ -206,7 +206,8 @@ ROW_TEXT = {
     "reliability_curtailment_power_lower": "storage power rides through the utility's curtailment at {site} in {y}",
     "reliability_curtailment_energy_lower": "storage energy lasts the utility's curtailment at {site} in {y}",
     "power_rent_added_lower": "{k} brought to {site} for {y} pays its mobilisation",
-    "compute_idle_upper": "idle {g} units are units delivered to {site} by {y}",
+    "compute_idle_upper": "idle {g} units at {site} in {y} are committed deliveries",
+    "compute_idle_order": "{g} units at {site} powered by {y} stay powered",
     "compute_reached_lower": "the fastest target counts as reached in {y} only with the compute online",
     "compute_reached_order": "the fastest target, once reached by {y}, stays reached",
     "costs_capex_def": "capex of {c} in {y}",
@@ -229,7 +230,7 @@ INDEX_FIELDS = {
     "reliability_firm_lower": ("s", "y"), "reliability_n1_lower": ("s", "k", "y"),
     "reliability_n1_link": ("s", "k", "y"), "reliability_curtailment_power_lower": ("s", "y"),
     "reliability_curtailment_energy_lower": ("s", "y"), "power_rent_added_lower": ("s", "k", "y"),
-    "compute_idle_upper": ("s", "g", "y"), "compute_reached_lower": ("y",), "compute_reached_order": ("y",),
+    "compute_idle_upper": ("s", "g", "y"), "compute_idle_order": ("s", "g", "y"), "compute_reached_lower": ("y",), "compute_reached_order": ("y",),
     "costs_capex_def": ("c", "y"), "costs_annual_def": ("c", "y"),
     "emissions_def": ("y",), "emissions_clean_def": ("y",), "objective_compute_floor": (),
 }

@@ -73,7 +73,8 @@ class Inputs:
 
     @property
     def first_year(self) -> int:
-        return self.years[0]
+        """Calendar year in which the horizon starts."""
+        return self.periods[0].year
 
     def summary(self) -> dict[str, object]:
         return {
@@ -523,8 +524,14 @@ def year_checks(raw: dict, smap: SourceMap) -> list[Problem]:
     maps += [("supply", "committed_gpus", g) for g in _get(raw, "supply", "committed_gpus") or {}]
     for path in maps:
         value = _get(raw, *path)
+        seen: dict = {}
         for y in value if isinstance(value, dict) else ():
             check(y, path + (y,), step=path[:2] not in (("targets", "compute_h100e"), ("supply", "committed_gpus")))
+            month = month_of(y) if isinstance(y, (int, str)) else None
+            if month is not None and month in seen:
+                problems.append(_problem(smap, path + (y,), f"'{y}' names the same date as '{seen[month]}'",
+                                         "keep one of the two entries"))
+            seen.setdefault(month, y)
     clusters = _get(raw, "targets", "single_cluster")
     for i, target in enumerate(clusters if isinstance(clusters, list) else []):
         check(_get(target, "year"), ("targets", "single_cluster", i, "year"))

@@ -218,11 +218,28 @@ def from_hourly(wide: pd.DataFrame, settings, where, cluster: bool = True,
                               "give a value for every hour, or leave the whole column out")]
     hps = settings.hours_per_slice
     seasons = seasons or resolve_seasons(getattr(settings, "seasons", "year"), 12)
+    if seasons != "year":
+        wide = from_january(wide)
     if settings.resolution == "full_year":
         return _full_year(wide, hps, seasons), []
     if not cluster:
         return _unclustered(wide, settings, where, seasons)
     return _typical_days(wide, settings, where, seasons)
+
+
+def from_january(wide: pd.DataFrame) -> pd.DataFrame:
+    """The hourly year read as a cycle starting on 1 January (UTC), so that seasons fall on their
+    months whatever day the data starts (a July–June year is rotated; the hours before 1 January wrap
+    round to the end). A year that already starts on 1 January, or has no 1 January 00:00 (not a
+    timestamp index), is returned as it is."""
+    index = wide.index
+    if not isinstance(index, pd.DatetimeIndex) or len(index) == 0:
+        return wide
+    starts = np.flatnonzero((index.month == 1) & (index.day == 1) & (index.hour == 0))
+    if len(starts) == 0 or starts[0] == 0:
+        return wide
+    order = np.roll(np.arange(len(wide)), -int(starts[0]))
+    return wide.iloc[order]
 
 
 def _unclustered(wide: pd.DataFrame, settings, where, seasons: str) -> tuple[Slices | None, list[Problem]]:

@@ -7,8 +7,9 @@ Variables
     compute_shortfall_kh100e[y] ≥ 0 thousands of h100e short of the target in y (only with
                                     objective.shortfall_usd_per_h100e_month: soft targets)
     target_reached[y] ∈ {0, 1}      objective.fastest_h100e is online in y (kind fastest only)
-    gpu_idle_units[s, g, y] ≥ 0     units delivered but waiting for power (only with supply.committed_gpus:
-                                    without commitments a GPU is bought when it can run)
+    gpu_idle_units[s, g, y] ≥ 0     committed units delivered but not yet powered (only for products with
+                                    supply.committed_gpus, from their first committed period: without a
+                                    commitment a GPU is bought when it can run)
 
 Expressions
     gpu_units[s, g, y] = Σ_{b ∈ active(s,g,y)} gpu_new_units[s, g, b]   (in service: b ≤ y < b + life)
@@ -32,7 +33,7 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.gpu_units = pyo.Expression(list(ix.gpu_active), rule=lambda m, s, g, y: pyo.quicksum(
         m.gpu_new_units[s, g, b] for b in ix.gpu_active[s, g, y]))
     committed = ix.inputs.committed_gpus
-    m.gpu_idle_units = pyo.Var(list(ix.gpu_active) if committed else [], domain=pyo.NonNegativeReals)
+    m.gpu_idle_units = pyo.Var(_idle_keys(ix), domain=pyo.NonNegativeReals)
     m.gpu_powered = pyo.Expression(list(ix.gpu_active), rule=lambda m, s, g, y: m.gpu_units[s, g, y] - (
         m.gpu_idle_units[s, g, y] if (s, g, y) in m.gpu_idle_units else 0))
     m.site_h100e = pyo.Expression(ix.site_years, rule=lambda m, s, y: pyo.quicksum(
@@ -193,7 +194,37 @@ def compute_committed_lower(m, ix: Index) -> None:
                                                rule=rule)
 
 
+def _idle_keys(ix: Index) -> list:
+    """(s, g, y) where committed units of g can wait for power: from g's first committed period on."""
+    committed = ix.inputs.committed_gpus
+    first = {}
+    for g, y in committed:
+        if g not in first or ix.P[y].start_month < ix.P[first[g]].start_month:
+            first[g] = y
+    return [(s, g, y) for s, g, y in ix.gpu_active
+            if g in first and ix.P[y].start_month >= ix.P[first[g]].start_month]
+
+
+def _committed_in_service(ix: Index, s: str, g: str, y) -> list:
+    """Periods b whose deliveries of g at s are in service in y and were committed (the units that may idle)."""
+    return [b for b in ix.gpu_active[s, g, y] if (g, b) in ix.inputs.committed_gpus]
+
+
 def compute_idle_upper(m, ix: Index) -> None:
-    """Idle units are units in service: gpu_idle_units[s, g, y] − gpu_units[s, g, y] ≤ 0."""
-    m.compute_idle_upper = pyo.Constraint(list(m.gpu_idle_units.keys()), rule=lambda m, s, g, y: (
-        m.gpu_idle_units[s, g, y] - m.gpu_units[s, g, y] <= 0))
+    """Only committed deliveries wait for power, and a unit once powered stays powered:
+    gpu_idle_units[s, g, y] − Σ_{b committed, in service} gpu_new_units[s, g, b] ≤ 0 and
+    gpu_idle_units[s, g, y] − gpu_idle_units[s, g, y−1] − gpu_new_units[s, g, y] ≤ 0."""
+    keys = list(m.gpu_idle_units.keys())
+
+    def delivered(m, s, g, y):
+        units = [m.gpu_new_units[s, g, b] for b in _committed_in_service(ix, s, g, y) if (s, g, b) in m.gpu_new_units]
+        return m.gpu_idle_units[s, g, y] - pyo.quicksum(units) <= 0 if units else m.gpu_idle_units[s, g, y] <= 0
+
+    def stays_powered(m, s, g, y):
+        before = ix.previous(y)
+        held = m.gpu_idle_units[s, g, before] if before is not None and (s, g, before) in m.gpu_idle_units else 0
+        new = m.gpu_new_units[s, g, y] if (s, g, y) in m.gpu_new_units else 0
+        return m.gpu_idle_units[s, g, y] - held - new <= 0
+
+    m.compute_idle_upper = pyo.Constraint(keys, rule=delivered)
+    m.compute_idle_order = pyo.Constraint(keys, rule=stays_powered)

@@ -7,7 +7,8 @@ Variables (per site s, year y, slice h; only where the campus can be open)
     unserved_mw[s, y, h] ≥ 0               only when reliability.value_of_lost_load_usd_per_mwh is set
 
 Expressions
-    facility_mw[s, y]  = pue_peak[s] · it_mw[s, y] + fixed_load_mw[s, y] · site_open[s, y]   peak facility load
+    facility_mw[s, y]  = pue_peak[s, y] · it_mw[s, y] + fixed_load_mw[s, y] · site_open[s, y]   peak facility load
+                         (pue_peak[s, y]: the highest PUE over period y's slices; a year: the year's)
     facility_mwh[s, y] = 8760 · (pue_mean[s, y] · it_mw[s, y] + fixed_load_mw[s, y] · site_open[s, y])   (per year)
 Slices are those of the period (Index.slices_of: its seasons' typical days), weighted per year (Index.w).
 (pue[s, h] is the site's PUE, or rises with the slice's temperature when facility.pue_from_temperature)
@@ -42,7 +43,7 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.unserved_mw = pyo.Var([(s, y, h) for s, y in ix.site_years for h in H[y]] if voll else [],
                             domain=pyo.NonNegativeReals)
     fixed = ix.inputs.fixed_load_mw
-    m.facility_mw = pyo.Expression(ix.site_years, rule=lambda m, s, y: ix.pue_peak[s] * m.it_mw[s, y] + (
+    m.facility_mw = pyo.Expression(ix.site_years, rule=lambda m, s, y: ix.pue_peak_in[s, y] * m.it_mw[s, y] + (
         fixed[s, y] * m.site_open[s, y] if (s, y) in fixed else 0))
     hours = {y: sum(ix.w[y].values()) for y in ix.periods}
     m.facility_mwh = pyo.Expression(ix.site_years, rule=lambda m, s, y: hours[y] * (ix.pue_mean[s, y] * m.it_mw[s, y] + (

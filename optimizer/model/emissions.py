@@ -9,6 +9,11 @@ Accounts (coefficient lists, evaluated from the solution; :mod:`optimizer.model.
 
 Variables (only in years with a cap or a clean share: their totals are rows)
     emissions_kt[y] = emissions_t[y] / 1000,  clean_gwh[y] = clean_mwh[y] / 1000
+
+Caps and shares are yearly: rows are per calendar year g (Index.year_groups: a whole-year period
+alone, the months and quarters of one year together), over the rates of its periods weighted by
+their lengths, ω_y = L_y / Σ_{y' ∈ g} L_{y'} (so a month of bridge power can be offset by cleaner
+months of the same year; a whole-year period has ω = 1, as before).
 """
 
 from __future__ import annotations
@@ -28,8 +33,9 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.clean_mwh = Account(ix.periods, lambda y: m.clean_terms[y].value())
     m.load_mwh = pyo.Expression(ix.periods, rule=lambda m, y: pyo.quicksum(
         m.facility_mwh[s, y] for s in ix.sites if (s, y) in m.facility_mwh))
-    capped = [y for y in ix.periods if finite(ix.inputs.carbon_cap_t[y])]
-    shared = [y for y in ix.periods if ix.inputs.min_clean_share[y] > 0]
+    groups = ix.year_groups()
+    capped = [y for g in groups if finite(ix.inputs.carbon_cap_t[g]) for y in groups[g][0]]
+    shared = [y for g in groups if ix.inputs.min_clean_share[g] > 0 for y in groups[g][0]]
     m.emissions_kt = pyo.Var(capped, domain=pyo.NonNegativeReals)
     m.clean_gwh = pyo.Var(shared, domain=pyo.NonNegativeReals)
     emissions_def(m, ix, capped)
@@ -76,14 +82,25 @@ def emissions_clean_def(m, ix: Index, years: list[int]) -> None:
     _definition(m, "emissions_clean_def", m.clean_gwh, m.clean_terms, years)
 
 
+def _weights(ix: Index, members: list) -> dict:
+    """ω_y = L_y / Σ L over the periods of one calendar year."""
+    total = sum(ix.length_years[y] for y in members)
+    return {y: ix.length_years[y] / total for y in members}
+
+
 def emissions_cap_upper(m, ix: Index) -> None:
-    """Emission cap: emissions_kt[y] ≤ carbon_cap_t[y] / 1000."""
-    rows = [y for y in ix.periods if finite(ix.inputs.carbon_cap_t[y])]
-    m.emissions_cap_upper = pyo.Constraint(rows, rule=lambda m, y: m.emissions_kt[y] <= ix.inputs.carbon_cap_t[y] / KILO)
+    """Emission cap per calendar year g: Σ_{y ∈ g} ω_y · emissions_kt[y] ≤ carbon_cap_t[g] / 1000."""
+    groups = ix.year_groups()
+    rows = [g for g in groups if finite(ix.inputs.carbon_cap_t[g])]
+    m.emissions_cap_upper = pyo.Constraint(rows, rule=lambda m, g: pyo.quicksum(
+        w * m.emissions_kt[y] for y, w in _weights(ix, groups[g][0]).items()) <= ix.inputs.carbon_cap_t[g] / KILO)
 
 
 def emissions_clean_share_lower(m, ix: Index) -> None:
-    """Clean-energy share: clean_gwh[y] ≥ min_clean_share[y] · load_mwh[y] / 1000."""
-    rows = [y for y in ix.periods if ix.inputs.min_clean_share[y] > 0]
-    m.emissions_clean_share_lower = pyo.Constraint(rows, rule=lambda m, y: (
-        m.clean_gwh[y] - ix.inputs.min_clean_share[y] * m.load_mwh[y] / KILO >= 0))
+    """Clean-energy share per calendar year g:
+    Σ_{y ∈ g} ω_y · (clean_gwh[y] − min_clean_share[g] · load_mwh[y] / 1000) ≥ 0."""
+    groups = ix.year_groups()
+    rows = [g for g in groups if ix.inputs.min_clean_share[g] > 0]
+    m.emissions_clean_share_lower = pyo.Constraint(rows, rule=lambda m, g: pyo.quicksum(
+        w * (m.clean_gwh[y] - ix.inputs.min_clean_share[g] * m.load_mwh[y] / KILO)
+        for y, w in _weights(ix, groups[g][0]).items()) >= 0)

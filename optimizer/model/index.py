@@ -67,6 +67,7 @@ class Index:
     cf: dict[tuple[str, str, str], float]           # (s, k, h) -> capacity factor (solar, wind only)
     pue: dict[tuple[str, str], float]               # (s, h) -> PUE in that slice
     pue_peak: dict[str, float]                       # s -> highest PUE of the year
+    pue_peak_in: dict                                # (s, y) -> highest PUE over period y's slices
     pue_mean: dict                                   # (s, y) -> energy-weighted PUE over period y's slices
     grid_price: dict[tuple[str, str], float]        # (r, h) -> USD/MWh
     grid_co2: dict[tuple[str, str], float]          # (r, h) -> kg/MWh
@@ -256,6 +257,7 @@ def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
         slice_prev=prev, hours_per_slice=float(inputs.slices.hours_per_slice), cf=cf, grid_sites=grid_sites,
         grid_upgrade=grid_upgrade, timing_first=timing_first, S=S, K=K, G=G, R=R, pue=pue,
         pue_peak={s: max(pue[s, h] for h in slices) for s in open_sites},
+        pue_peak_in={(s, y): max(pue[s, h] for h in slices_of[y]) for s in open_sites for y in years},
         pue_mean={(s, y): sum(w[y][h] * pue[s, h] for h in slices_of[y]) / sum(w[y].values())
                   for s in open_sites for y in years},
         grid_price=grid_price, grid_co2=grid_co2, period_slices=period_slices,

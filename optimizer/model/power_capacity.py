@@ -101,12 +101,13 @@ def power_land_upper(m, ix: Index) -> None:
 
 def power_supply_upper(m, ix: Index) -> None:
     """The equipment supply chain: MW of a tech coming online in y, all sites together, within what
-    this buyer can get: Σ_s cap_added_mw[s, k, y] ≤ supply_mw_per_year[k] · length_years[y]
-    (not for rented techs, whose limit is their fleet)."""
+    this buyer can get: Σ_s cap_added_mw[s, k, y] ≤ supply_mw_per_year[k] · length_years[y]; for rented
+    techs the MW brought to site, Σ_s rent_added_mw[s, k, y] (how fast the fleet can be mobilised)."""
+    added = {k: m.rent_added_mw if ix.K[k]["rented"] else m.cap_added_mw for k in ix.techs}
     rows = [(k, y) for k in ix.techs for y in ix.periods if finite(ix.K[k]["supply_mw_per_year"])
-            and not ix.K[k]["rented"] and any((s, k, y) in m.cap_added_mw for s in ix.sites)]
+            and any((s, k, y) in added[k] for s in ix.sites)]
     m.power_supply_upper = pyo.Constraint(rows, rule=lambda m, k, y: pyo.quicksum(
-        m.cap_added_mw[s, k, y] for s in ix.sites if (s, k, y) in m.cap_added_mw)
+        added[k][s, k, y] for s in ix.sites if (s, k, y) in added[k])
         <= ix.K[k]["supply_mw_per_year"] * ix.length_years[y])
 
 

@@ -121,11 +121,12 @@ def clean_share(m, ix: Index, i: int, e: uc.CleanShare) -> None:
 
 
 def gpu_count(m, ix: Index, i: int, e: uc.GpuCount) -> None:
-    """Σ_{s ∈ scope, g ∈ gpus} gpu_units[s, g, y] · gpus_per_unit[g] ≤ max_gpus / ≥ min_gpus (rows in thousands)."""
+    """Σ_{s ∈ scope, g ∈ gpus} gpu_powered[s, g, y] · gpus_per_unit[g] ≤ max_gpus / ≥ min_gpus (rows in thousands;
+    GPUs running: committed units waiting for power do not count)."""
     sites = _sites_in_scope(ix, e.site, e.region)
     gpus = e.gpus or ix.gpus
     for y in _years(ix, e.years):
-        total = pyo.quicksum(m.gpu_units[s, g, y] * ix.G[g]["gpus_per_unit"] / 1e3
+        total = pyo.quicksum(m.gpu_powered[s, g, y] * ix.G[g]["gpus_per_unit"] / 1e3
                              for s in sites for g in gpus if (s, g, y) in m.gpu_units)
         if e.max_gpus is not None:
             _row(ix, m.user_gpu_count_upper, (i, y), total, upper=e.max_gpus / 1e3)

@@ -6,6 +6,8 @@ by label only where a row names one (time to a target)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import base64
 from datetime import datetime
 from pathlib import Path
@@ -70,12 +72,16 @@ def _row_rank(row: str, rows: list[str]) -> tuple:
 
 
 def _time_rows(run: RunData, head: dict) -> dict:
-    """Periods, final period, days from the horizon's start to each target (keyed by the target's
-    label, so runs with other periods line up on the same target), value of compute ($B)."""
+    """Periods, final period, the date each target is reached and the days from the run's start (keyed
+    by the target's label, so runs with other periods line up on the same target), value of compute ($B)."""
     s = run.summary
     rows = {"periods": periods_text(run) or None, "final period": head.get("final_period")}
+    origin = (s.get("periods") or [{}])[0].get("start")
     for target, days in (s.get("time_to_target_days") or {}).items():
-        rows[f"days to target {target}"] = None if days is None else int(round(days))
+        # the date, not only the days: runs may start on different dates
+        when = None if days is None or origin is None else \
+            (date.fromisoformat(origin) + timedelta(days=int(round(days)))).isoformat()
+        rows[f"target {target} reached"] = None if days is None else f"{when} ({int(round(days))} days)"
     if "compute_value_usd" in s:
         value, net = s.get("compute_value_usd"), s.get("objective_with_value_usd")
         rows["value of compute, $B"] = None if value is None else value / 1e9

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from helpers import write_case
+from helpers import SITE, row, write_case
 from optimizer.errors import InputError
 from optimizer.inputs.load import load_all
 from optimizer.inputs.periods import (Period, PeriodKey, canonical_when, describe_periods, expand, month_of,
@@ -264,3 +264,14 @@ def test_a_good_config_loads_its_periods(tmp_path):
     assert inputs.years == ["2026-01", "2026-02", "2026-03", "2026Q2", "2026Q3", "2026Q4"]
     assert inputs.compute_target_h100e == {"2026Q3": 4.0}
     assert inputs.summary()["periods"] == "2026-01–2026Q4 (3 months, 3 quarters)"
+
+
+def test_two_spellings_of_one_date_are_refused(tmp_path):
+    """'2026-7' and '2026-07' are the same month: the config says so at the second one's line."""
+    config = {"horizon": {"first_year": 2026, "last_year": 2026, "periods": [{"step": "month", "until": "2026-12"}]},
+              "grid": {"energised_mw": {"A": {"2026-7": 5, "2026-07": 10}}}}
+    path = write_case(tmp_path, config, sites=[row(SITE, grid_existing_mw=20.0)], techs=[])
+    with pytest.raises(InputError) as caught:
+        load_all(path)
+    assert any("names the same date as" in p.message and p.key.startswith("grid.energised_mw.A")
+               for p in caught.value.problems)

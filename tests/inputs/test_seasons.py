@@ -251,3 +251,16 @@ def test_representative_day_table_has_no_seasons(tmp_path):
             "time_slices.seasons: year)") in text
     _, inputs = load_all(case(tmp_path / "year", {"seasons": "year"}, profiles=pd.read_csv(tmp_path / "profiles.csv")))
     assert inputs.slices.table["season"].tolist() == ["year"] and inputs.slices.seasons == ["year"]
+
+
+def test_a_year_starting_in_july_is_read_from_january():
+    """An hourly year from 1 July 2022 to 30 June 2023 (solar = month / 100): its seasons are its
+    calendar months, January's typical days carry 0.01 and July's 0.07, as for a January start."""
+    stamps = pd.date_range("2022-07-01", periods=8760, freq="h", tz="UTC")
+    wide = pd.DataFrame({"solar_cf|Z": stamps.month.to_numpy() / 100}, index=stamps)
+    wide.index.name = "timestamp"
+    found = slices_of(wide, "month", representative_days=1)
+    by_season = solar_by_season(found)
+    assert by_season.loc["01"].tolist() == pytest.approx([0.01, 0.01])
+    assert by_season.loc["07"].tolist() == pytest.approx([0.07, 0.07])
+    assert season_weights(found) == pytest.approx(MONTH_HOURS)

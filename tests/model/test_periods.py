@@ -306,3 +306,22 @@ def test_months_of_a_year_share_its_budget(tmp_path):
     config["targets"] = {"compute_h100e": {2027: 35}}
     _, sol = solve_case(tmp_path / "thirty_five", config, sites=[site], techs=[], gpus=[gpu])
     assert not sol.has_solution
+
+
+def test_a_yearly_carbon_cap_is_met_over_the_year_not_month_by_month(tmp_path):
+    """Months of 2026; 10 MW of GPUs; the grid (400 kg/MWh, $50/MWh) is energised only from April, gas
+    (10 MMBtu/MWh × 50 kg = 500 kg/MWh, $80/MWh) carries January to March. Emissions over the year:
+    10 MW × 8,760 h × (3/12 · 0.5 + 9/12 · 0.4) t = 37,230 t. A cap of 37,300 t a year holds although
+    the gas months run at a rate of 43,800 t a year; a cap of 37,000 t does not."""
+    months = {"horizon": {"first_year": 2026, "last_year": 2026, "periods": [{"step": "month", "until": "2026-12"}]},
+              "targets": {"compute_h100e": {f"2026-{m:02d}": 10 for m in range(1, 13)}},
+              "grid": {"energised_mw": {"A": {"2026-04": 20}}}}
+    site = row(SITE, grid_existing_mw=20.0, gas_permit_mw=50.0)
+    fits = {**months, "policy": {"carbon_cap_t": {2026: 37_300}}}
+    gas = [row(GAS, fuel_price_usd_per_mmbtu=8.0)]
+    m, sol = solve_case(tmp_path / "fits", fits, sites=[site], techs=gas)
+    assert sol.status == "optimal"
+    assert sum(pyo.value(m.emissions_t[y]) * m.ix.length_years[y] for y in m.ix.periods) == pytest.approx(37_230)
+    tight = {**months, "policy": {"carbon_cap_t": {2026: 37_000}}}
+    _, sol = solve_case(tmp_path / "tight", tight, sites=[site], techs=gas)
+    assert sol.status == "infeasible"

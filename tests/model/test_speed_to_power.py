@@ -154,3 +154,17 @@ def test_a_months_delay_of_a_grid_step_is_priced(tmp_path):
                          sites=[site], techs=[row(GAS, fuel_price_usd_per_mmbtu=8.0)])
     later = run_config(delayed, write=False).summary["objective_usd"]
     assert later - outcome.summary["objective_usd"] == pytest.approx(10 * 730 * 30)
+
+
+def test_only_committed_deliveries_wait_and_powered_gpus_stay_powered(tmp_path):
+    """A target of 10 h100e in January only, on 50 MW of grid. Committing one unit of product Y in
+    January must not let the plan switch GPUs off for the rest of the year to save energy: no GPU is
+    idle, and the cost is that of the plan without the commitment (10 MW × 8,760 h × $50 = $4.38M)."""
+    base = {**MONTHS_2026, "targets": {"compute_h100e": {"2026-01": 10}}}
+    gpus = [GPU, row(GPU, gpu_id="Y")]
+    site = row(SITE, grid_existing_mw=50.0)
+    free = run_config(write_case(tmp_path / "free", base, sites=[site], techs=[], gpus=gpus), write=False).summary
+    committed = {**base, "supply": {"committed_gpus": {"Y": {"2026-01": 1}}}}
+    bound = run_config(write_case(tmp_path / "bound", committed, sites=[site], techs=[], gpus=gpus), write=False).summary
+    assert "idle_gpus" not in bound
+    assert bound["objective_usd"] == pytest.approx(free["objective_usd"]) == pytest.approx(4.38e6)

@@ -104,8 +104,8 @@ def _solve(inputs: Inputs, progress: Progress, folder: RunFolder | None, verbose
     parts = objective_parts(model) if solution.has_solution else None
     summary = make_summary(inputs, solution, results, build_seconds, parts)
     summary.update(explain_summary(prices, explanation))
-    if prices is not None and inputs.energised_mw:
-        summary["grid_step_delay_usd"] = grid_step_delays(inputs, prices.table)
+    if prices is not None and prices.lp is not None and inputs.energised_mw and not STOP.requested:
+        summary["grid_step_delay_usd"] = grid_step_delays(inputs, prices)
     if STOP.requested:
         summary["interrupted"] = STOP.signal_name
     return RunOutcome(inputs, solution, results, folder.final if folder else Path(), summary, model, prices,
@@ -162,13 +162,19 @@ def explain_summary(prices, explanation) -> dict:
     return out
 
 
-def grid_step_delays(inputs: Inputs, binding: pd.DataFrame) -> list[dict]:
-    """What one period's delay of each grid energisation step costs, to first order: the step adds ΔMW
-    in period p; delayed, p has only the MW of the period before, which costs about ΔMW × the shadow
-    price of grid_energised_upper[s, p] (a lower bound: the LP's cost grows at least linearly as a
-    limit tightens). Steps whose row does not bind cost nothing at first order."""
+def grid_step_delays(inputs: Inputs, prices) -> list[dict]:
+    """What one period's delay of each grid energisation step costs: the step adds ΔMW in period p;
+    delayed, p has only the MW of the period before. ``delay_usd``: the rise of net present cost when
+    the plan's LP (its binary decisions held) is re-solved with that limit, a warm re-solve; None when
+    the plan as built cannot absorb the delay (a target or another limit would break: re-plan with
+    the step delayed to see whether another plan can). ``usd_per_mw``: the limit's shadow price."""
+    from optimizer.explain.duals import tightened_cost_usd
+
+    binding = prices.table
     value = {row.index: row.value_usd_per_unit for row in binding.itertuples()
              if row.constraint == "grid_energised_upper"}
+    rows = {str(con.index()): i for i, (con, *_) in enumerate(prices.form.pyomo_rows)
+            if con.parent_component().name == "grid_energised_upper"}
     out = []
     first = inputs.periods[0]
     for s, path in inputs.config.grid.energised_mw.items():
@@ -178,9 +184,10 @@ def grid_step_delays(inputs: Inputs, binding: pd.DataFrame) -> list[dict]:
         for p in inputs.periods:
             mw = inputs.energised_mw.get((s, p.key), 0.0)
             if mw > before + 1e-9:
-                price = value.get(str((s, p.key)), 0.0)
+                key = str((s, p.key))
+                cost = tightened_cost_usd(prices, rows[key], before) if key in rows else 0.0
                 out.append({"site": s, "period": p.label, "start": p.start_date, "mw_added": mw - before,
-                            "usd_per_mw": price, "delay_usd": (mw - before) * price, "months": p.months})
+                            "usd_per_mw": value.get(key, 0.0), "delay_usd": cost, "months": p.months})
             before = mw
     return out
 

@@ -68,7 +68,7 @@ def write_case(folder: Path, config: dict, sites=(SITE,), regions=(REGION,), tec
             "data": {k: f"{k}.csv" for k in ("sites", "regions", "techs", "gpus", "profiles")}
             | ({"grid_profiles": "grid_profiles.csv"} if grid_profiles is not None else {}),
             "time_slices": {"hours_per_slice": 24}, "reliability": {"reserve_margin": 0.0},
-            "solver": {"time_limit_s": 60, "mip_gap": 0.0}}
+            "solver": {"time_limit_s": 60, "mip_gap": 0.0, "integer_gpus": True}}   # whole units: hand-checkable
     for key, value in config.items():
         full[key] = {**full.get(key, {}), **value} if isinstance(value, dict) and isinstance(full.get(key), dict) \
             else value

@@ -264,7 +264,7 @@ class Solver(Section):
     threads: int = Field(1, ge=1, le=MAX_THREADS, description="HiGHS threads (1 to 1024); pinned to 1 by default so that a config takes the same path, and gives the same plan, on any machine")
     seed: int = Field(0, ge=0, le=MAX_SEED, description="HiGHS random seed (0 to 2,147,483,647)")
     presolve: bool = True
-    integer_gpus: bool = Field(True, description="GPU units as integers (False: a faster LP relaxation)")
+    integer_gpus: bool = Field(False, description="GPU units as integers; by default continuous (a GPU count is many units: planning to a fraction of a unit solves several times faster, and the summary reports the rounding)")
     integer_power_units: bool = Field(True, description="lumpy techs in whole units")
     relax_integrality: bool = Field(False, description="solve the LP relaxation (a bound, or the answer when "
                                                        "every integer is fixed by constraints)")

@@ -39,6 +39,29 @@ class ShadowPrices:
     lp_objective_usd: float | None
     status: str
     seconds: float
+    lp: object = None            # the solved fixed-plan LP (Highs), for what-if re-solves (:func:`tightened_cost_usd`)
+    form: object = None          # its StandardForm: rows back to constraint names
+
+
+def tightened_cost_usd(prices: ShadowPrices, row: int, upper: float) -> float | None:
+    """The rise of net present cost, USD, when row ``row`` of the fixed-plan LP gets ``upper`` as its upper
+    bound (the plan's binary decisions held; a warm re-solve from the current basis); None when the plan
+    as fixed cannot meet it. The row's bounds are put back afterwards."""
+    from optimizer.solve import run_highs
+
+    h = prices.lp
+    lower, old_upper = float(prices.form.row_lower[row]), float(prices.form.row_upper[row])
+    base = h.getInfo().objective_function_value
+    h.changeRowBounds(row, lower, min(old_upper, upper))
+    try:
+        run_highs(h)
+        if h.getModelStatus().name != "kOptimal":
+            return None
+        sign = -1.0 if prices.form.maximise else 1.0
+        return sign * (h.getInfo().objective_function_value - base) * 1e6
+    finally:
+        h.changeRowBounds(row, lower, old_upper)
+        run_highs(h)
 
 
 def shadow_prices(model, solution, options) -> ShadowPrices:
@@ -75,7 +98,7 @@ def shadow_prices(model, solution, options) -> ShadowPrices:
         table = table.assign(_rank=table["value_of_1pct_usd"].fillna(-1.0)).sort_values(
             ["_rank", "value_usd_per_unit"], ascending=False).drop(columns="_rank").reset_index(drop=True)
     objective = sign * info.objective_function_value * 1e6
-    return ShadowPrices(table, objective, "optimal", time.perf_counter() - t0)
+    return ShadowPrices(table, objective, "optimal", time.perf_counter() - t0, h_lp, form)
 
 
 def _fixed_plan_lp(form, h, options):

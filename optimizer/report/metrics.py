@@ -334,17 +334,16 @@ def value_lines(run: RunData) -> list[str]:
 
 
 def delay_lines(run: RunData) -> list[str]:
-    """What a period's delay of each grid energisation step costs (summary.json ``grid_step_delay_usd``,
-    shadow price × MW: a first-order estimate and a lower bound; when a compute target of the same
-    period binds too, the shadow price may sit on the target and this one reads 0), and the GPUs that
+    """What a period's delay of each grid energisation step costs (summary.json ``grid_step_delay_usd``:
+    the plan's LP re-solved with the step a period later, its build decisions held), and the GPUs that
     wait idle for power."""
     s = run.summary
     lines = []
     for step in s.get("grid_step_delay_usd") or []:
         span = "a month's" if step.get("months") == 1 else "a quarter's" if step.get("months") == 3 else "a period's"
-        cost = f"about {usd_text(step['delay_usd'])}" if step.get("delay_usd") else \
-            "nothing at the margin (shadow price 0; a target in the same period may carry the value: re-run " \
-            "with the step delayed to be sure)"
+        delay = step.get("delay_usd", 0.0)
+        cost = "more than the plan as built can absorb (re-run with the step delayed to see another plan)" \
+            if delay is None else usd_text(delay) if delay > 0.5 else "nothing"
         lines.append(f"grid step delay: {span} delay of the step at {step['site']} in {step['period']} "
                      f"(+{step['mw_added']:,.0f} MW) costs {cost}")
     idle = s.get("idle_gpus") or {}

@@ -141,7 +141,8 @@ def test_committed_gpus_wait_idle_until_their_power_is_ready(tmp_path):
 def test_a_months_delay_of_a_grid_step_is_priced(tmp_path):
     """10 MW every month; gas engines ($8/MMBtu: $80/MWh) carry January to March, the grid ($50/MWh)
     is energised with 10 MW from April. A month's delay of that step runs April on gas:
-    10 MW × 730 h × ($80 − $50) = $219,000, which the step's shadow price gives."""
+    10 MW × 730 h × ($80 − $50) = $219,000: the summary's figure (the plan's LP re-solved with the step a
+    month later) and a full re-solve of the delayed config agree."""
     config = {**MONTHS_2026, "targets": {"compute_h100e": {f"2026-{m:02d}": 10 for m in range(1, 13)}},
               "grid": {"energised_mw": {"A": {"2026-04": 10}}}}
     site = row(GRID_SITE, gas_permit_mw=50.0)

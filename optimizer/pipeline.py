@@ -192,6 +192,23 @@ def grid_step_delays(inputs: Inputs, prices) -> list[dict]:
     return out
 
 
+def gpu_rounding(inputs: Inputs, gpus: pd.DataFrame) -> dict | None:
+    """With continuous GPU counts (``solver.integer_gpus: false``, the default): what rounding every
+    purchase (site, product, period) to the nearest whole unit changes — the purchases that are not
+    whole, the largest change in units (at most 0.5), GPUs and cash capex in all. None with integer GPUs."""
+    if inputs.config.solver.integer_gpus or gpus.empty:
+        return None
+    G = inputs.gpus
+    per_unit = gpus["gpu_id"].map(G["gpus_per_unit"]).astype(float)
+    unit_usd = gpus["gpu_id"].map(G["price_usd_per_unit"] + G["cluster_usd_per_gpu"] * G["gpus_per_unit"]).astype(float)
+    new = gpus["new_units"].astype(float)
+    change = new.round() - new
+    whole = change.abs() <= 1e-6
+    return {"purchases": int((new > 1e-6).sum()), "purchases_not_whole": int((~whole & (new > 1e-6)).sum()),
+            "max_units_changed": float(change.abs().max()), "gpus_changed": float((change * per_unit).sum()),
+            "cash_capex_changed_usd": float((change * unit_usd).sum())}
+
+
 def limits_table(inputs: Inputs) -> pd.DataFrame:
     """The limits the config set, per period (for reports): targets, budget (per year), carbon cap, clean share."""
     inf = float("inf")
@@ -285,6 +302,9 @@ def make_summary(inputs: Inputs, solution: Solution, results: Results | None, bu
         "targets_met": targets,
         "time_to_target_days": time_to_target_days(inputs, r.compute),
     })
+    rounding = gpu_rounding(inputs, r.gpus)
+    if rounding is not None:
+        summary["gpu_rounding"] = rounding
     idle = r.gpus.groupby("period", sort=False)[["idle_gpus", "idle_usd_per_year"]].sum() if not r.gpus.empty else None
     if idle is not None and (idle["idle_gpus"] > 1e-6).any():
         length = {p.label: p.length_years for p in inputs.periods}

@@ -25,6 +25,7 @@ import pandas as pd
 
 from optimizer.explain.labels import describe
 
+WARM_START_ROWS = 50_000   # larger fixed-plan LPs start from the plan's point (see _fixed_plan_lp)
 DUAL_TOLERANCE = 1e-7     # MUSD per row unit; smaller duals are numerical noise
 # rows of one campus in one year (index (site, ..., year)): at a closed campus they price the closure,
 # not the limit, and are left out
@@ -67,8 +68,10 @@ def tightened_cost_usd(prices: ShadowPrices, row: int, upper: float) -> float | 
 def shadow_prices(model, solution, options) -> ShadowPrices:
     """Fix the plan's binaries, relax its integers, re-solve the LP and price every binding limit.
 
-    The LP starts from the plan itself (``setSolution``: the MIP's primal point is feasible for it),
-    so HiGHS reaches an optimal basis in a fraction of a cold solve (15× faster on a full-year case).
+    A large LP (more than WARM_START_ROWS rows) starts from the plan itself (``setSolution``: the MIP's
+    primal point is feasible for it): on a full-year case (74,518 rows) HiGHS then reaches an optimal
+    basis 15× faster than cold; on smaller models (the gigafactory, 28,934 rows) a cold solve with
+    presolve is faster (1.3 s against 2.1 s), see benchmarks/README.md.
     When the solve was an LP already (no integer columns, or ``relax_integrality``), its own duals are
     taken and nothing is solved again."""
     t0 = time.perf_counter()
@@ -111,10 +114,11 @@ def _fixed_plan_lp(form, h, options):
     lower[binary] = upper[binary] = np.round(x[binary])
     lp = dataclasses.replace(form, col_lower=lower, col_upper=upper, integer=np.zeros_like(form.integer))
     h_lp = to_highs(lp, options.model_copy(update={"relax_integrality": True}))
-    start = highspy.HighsSolution()
-    start.col_value = np.clip(x, lower, upper).tolist()
-    start.value_valid = True
-    h_lp.setSolution(start)
+    if form.A.shape[0] > WARM_START_ROWS:
+        start = highspy.HighsSolution()
+        start.col_value = np.clip(x, lower, upper).tolist()
+        start.value_valid = True
+        h_lp.setSolution(start)
     run_highs(h_lp)
     return h_lp
 

@@ -346,6 +346,12 @@ def delay_lines(run: RunData) -> list[str]:
             if delay is None else usd_text(delay) if delay > 0.5 else "nothing"
         lines.append(f"grid step delay: {span} delay of the step at {step['site']} in {step['period']} "
                      f"(+{step['mw_added']:,.0f} MW) costs {cost}")
+    rounding = s.get("gpu_rounding")
+    if rounding and rounding.get("purchases_not_whole"):
+        lines.append(f"GPU rounding: GPU counts are planned continuously; rounding each of the "
+                     f"{rounding['purchases_not_whole']:,} purchases that are not whole units to the nearest unit "
+                     f"(at most {rounding['max_units_changed']:.2f} units each) changes GPUs by "
+                     f"{rounding['gpus_changed']:+,.0f} and cash capex by {usd_text(rounding['cash_capex_changed_usd'])}")
     idle = s.get("idle_gpus") or {}
     if idle:
         most = max(idle.values())

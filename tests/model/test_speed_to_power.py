@@ -169,3 +169,18 @@ def test_only_committed_deliveries_wait_and_powered_gpus_stay_powered(tmp_path):
     bound = run_config(write_case(tmp_path / "bound", committed, sites=[site], techs=[], gpus=gpus), write=False).summary
     assert "idle_gpus" not in bound
     assert bound["objective_usd"] == pytest.approx(free["objective_usd"]) == pytest.approx(4.38e6)
+
+
+def test_continuous_gpu_counts_report_their_rounding(tmp_path):
+    """With continuous GPU counts (the default outside these hand-checked cases) a 10.3 h100e target
+    buys 10.3 units of $1M: rounding to 10 units changes GPUs by −0.3 and cash capex by −$0.3M; the
+    same case in whole units buys 11."""
+    config = {"targets": {"compute_h100e": {2026: 10.3}}, "solver": {"integer_gpus": False}}
+    outcome = run_config(write_case(tmp_path, config, sites=[GRID_SITE], techs=[], gpus=[GPU_1M]), write=False)
+    assert outcome.results.gpus["new_units"].tolist() == pytest.approx([10.3])
+    assert outcome.summary["gpu_rounding"] == pytest.approx(
+        {"purchases": 1, "purchases_not_whole": 1, "max_units_changed": 0.3, "gpus_changed": -0.3,
+         "cash_capex_changed_usd": -0.3e6})
+    whole = run_config(write_case(tmp_path / "whole", {"targets": {"compute_h100e": {2026: 10.3}}},
+                                  sites=[GRID_SITE], techs=[], gpus=[GPU_1M]), write=False)
+    assert whole.results.gpus["new_units"].tolist() == [11.0] and "gpu_rounding" not in whole.summary

@@ -31,6 +31,7 @@ from pyomo.common.errors import InfeasibleConstraintException
 from optimizer.config.schema import Solver
 from optimizer.errors import SolveError
 from optimizer.handoff import StandardForm, compile_model, load_values
+from optimizer.heuristic import root_plan, start_from
 from optimizer.interrupts import STOP
 from optimizer.progress import Progress
 
@@ -140,14 +141,41 @@ def solve_active(m: pyo.ConcreteModel, options: Solver, progress: Progress | Non
         h = to_highs(form, options, log)
         handoff = time.perf_counter() - t0
         t1 = time.perf_counter()
+        plan = _root_plan(form, options, progress, log)
+        if plan is not None and (plan.gap <= options.mip_gap or STOP.requested):
+            # proven within the gap (no branch and bound needed), or stopped: the plan found so far
+            solution = _from_root(plan, form.maximise, "interrupted" if STOP.requested else "optimal")
+            return _finish(solution, plan.highs, form, options, handoff, time.perf_counter() - t1)
+        if plan is not None:
+            start_from(h, plan)
+            h.setOptionValue("time_limit", max(1.0, options.time_limit_s - (time.perf_counter() - t1)))
+            progress.stage(f"solving with HiGHS from the plan found (gap {plan.gap:.2%} to the LP bound)")
         if run_highs(h, progress, form.maximise) == highspy.HighsStatus.kError and \
                 h.getModelStatus() == highspy.HighsModelStatus.kSolveError:
             raise SolveError("HiGHS failed while solving; try presolve: false or another seed"
                              + (f" (its log: {log.path})" if log and log.path else ""))
     except SolveError as exc:
         return Solution("error", False, message=str(exc), model_size=form.size)
-    solve_seconds = time.perf_counter() - t1
-    solution = _read_outcome(h, form.maximise)
+    return _finish(_read_outcome(h, form.maximise), h, form, options, handoff, time.perf_counter() - t1)
+
+
+def _root_plan(form: StandardForm, options: Solver, progress: Progress | None, log):
+    """The root heuristic's plan (:mod:`optimizer.heuristic`), where it applies: a MIP, the heuristic on,
+    not stopped."""
+    if not options.root_heuristic or options.relax_integrality or not form.integer.any() or STOP.requested:
+        return None
+    return root_plan(form, options, progress or Progress(), log)   # HiGHS appends to the same log file
+
+
+def _from_root(plan, maximise: bool, status: str) -> Solution:
+    """The restricted MIP's plan with the LP relaxation as its bound."""
+    sign = -1.0 if maximise else 1.0
+    return Solution(status, True, objective=sign * plan.objective, bound=sign * plan.bound,
+                    mip_gap=max(plan.gap, 0.0))
+
+
+def _finish(solution: Solution, h, form: StandardForm, options: Solver, handoff: float, seconds: float) -> Solution:
+    solve_seconds = seconds
     solution.handoff_seconds, solution.solve_seconds, solution.model_size = handoff, solve_seconds, form.size
     solution.highs, solution.form = h, form
     if solution.has_solution:

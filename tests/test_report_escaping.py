@@ -55,7 +55,9 @@ def run_dir(tmp_path_factory) -> Path:
     config = {"name": SCRIPT, "description": DESCRIPTION, "horizon": {"first_year": 2026, "last_year": 2027},
               "targets": {"compute_h100e": {2026: 10, 2027: 12}}, "budget": {"capex_usd_per_year": 50e6},
               "time_slices": {"hours_per_slice": 6},
-              "constraints": [{"kind": "tech_capacity", "tech": TECH_ID, "max_mw": 3.0, "name": f"cap {IMG} a|b"}]}
+              "constraints": [{"kind": "tech_capacity", "tech": TECH_ID, "max_mw": 3.0, "name": f"cap {IMG} a|b"}]
+              # every campus opens (campuses are free here: which ones a plan opens is otherwise a tie)
+              + [{"kind": "force_site", "site": sid} for sid in SITE_IDS]}
     path = write_case(folder / "case", config, sites=[first, *others], regions=[row(REGION, region_id=REGION_ID,
                       name=IMG)], techs=[row(GAS, tech_id=TECH_ID)], gpus=[row(GPU, gpu_id=GPU_ID,
                                                                                  price_usd_per_unit=1e6)])

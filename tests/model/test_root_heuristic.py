@@ -1,0 +1,43 @@
+"""The root heuristic (optimizer/heuristic.py): the LP relaxation, then a MIP with the integers the LP
+leaves whole fixed. Hand-checked on a lumpy case: 15 MW of GPUs on gas engines of 10 MW units at
+$1,000/kW, fuel 15 MW × 8,760 h × $30 = $3.942M a year (one year, rate 0).
+
+    LP relaxation: 1.5 units, 15 MW × $1M = $15M + $3.942M = $18.942M   (the bound)
+    whole units:   2 units,   20 MW × $1M = $20M + $3.942M = $23.942M   (the plan)
+    gap = (23.942 − 18.942) / 23.942 = 20.88%
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import GAS, SITE, row, solve_case
+
+LUMPY = row(GAS, unit_mw=10.0)
+SITE_GAS = row(SITE, gas_permit_mw=100.0)
+TARGET = {"targets": {"compute_h100e": {2026: 15}}}
+GAP = (23.942 - 18.942) / 23.942
+
+
+def test_a_plan_within_the_gap_of_the_lp_bound_is_proven_without_branch_and_bound(tmp_path):
+    _, sol = solve_case(tmp_path, {**TARGET, "solver": {"mip_gap": 0.25}}, sites=[SITE_GAS], techs=[LUMPY])
+    assert sol.status == "optimal"
+    assert sol.objective == pytest.approx(23.942)
+    assert sol.bound == pytest.approx(18.942)           # the LP relaxation's: no branch and bound ran
+    assert sol.mip_gap == pytest.approx(GAP)
+
+
+def test_a_plan_outside_the_gap_starts_branch_and_bound(tmp_path):
+    """With a 10% gap the root plan is not enough: HiGHS proves it (its bound closes on $23.942M)."""
+    _, sol = solve_case(tmp_path, {**TARGET, "solver": {"mip_gap": 0.1}}, sites=[SITE_GAS], techs=[LUMPY])
+    assert sol.status == "optimal"
+    assert sol.objective == pytest.approx(23.942)
+    assert sol.bound == pytest.approx(23.942, rel=0.1)
+    assert sol.mip_gap <= 0.1
+
+
+def test_the_heuristic_can_be_switched_off(tmp_path):
+    config = {**TARGET, "solver": {"mip_gap": 0.25, "root_heuristic": False}}
+    _, sol = solve_case(tmp_path, config, sites=[SITE_GAS], techs=[LUMPY])
+    assert sol.objective == pytest.approx(23.942)
+    assert sol.bound > 18.942 + 1e-6 or sol.mip_gap < GAP     # HiGHS's own bound, not the bare LP's

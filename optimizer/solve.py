@@ -36,6 +36,7 @@ from optimizer.interrupts import STOP
 from optimizer.progress import Progress
 
 STATUS_WITH_SOLUTION = ("optimal", "time_limit", "gap_limit", "interrupted")
+AUTO_HEURISTIC_INTEGERS = 250   # root_heuristic: auto runs it from this many integer columns (benchmarks/README.md)
 POLL_S = 0.2   # how often the main thread looks at the solver (progress, Ctrl-C)
 FORCE_AFTER_INTERRUPTS = 3   # HiGHS checks for interrupts between its steps; the third Ctrl-C quits at once
 
@@ -162,7 +163,8 @@ def solve_active(m: pyo.ConcreteModel, options: Solver, progress: Progress | Non
 def _root_plan(form: StandardForm, options: Solver, progress: Progress | None, log):
     """The root heuristic's plan (:mod:`optimizer.heuristic`), where it applies: a MIP, the heuristic on,
     not stopped."""
-    if not options.root_heuristic or options.relax_integrality or not form.integer.any() or STOP.requested:
+    wanted = options.root_heuristic if options.root_heuristic != "auto" else form.integer.sum() >= AUTO_HEURISTIC_INTEGERS
+    if not wanted or options.relax_integrality or not form.integer.any() or STOP.requested:
         return None
     return root_plan(form, options, progress or Progress(), log)   # HiGHS appends to the same log file
 

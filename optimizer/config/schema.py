@@ -266,9 +266,10 @@ class Solver(Section):
     presolve: bool = True
     integer_gpus: bool = Field(False, description="GPU units as integers; by default continuous (a GPU count is many units: planning to a fraction of a unit solves several times faster, and the summary reports the rounding)")
     integer_power_units: bool = Field(True, description="lumpy techs in whole units")
-    root_heuristic: bool = Field(True, description="before branch and bound, solve the LP relaxation and a MIP "
-                                                   "with the integers it leaves whole fixed: a plan at root-LP time, "
-                                                   "proven when within mip_gap of the LP bound")
+    root_heuristic: Literal["auto"] | bool = Field(
+        "auto", description="before branch and bound, solve the LP relaxation and a MIP with the integers it leaves "
+                            "whole fixed: a plan at root-LP time, proven when within mip_gap of the LP bound; auto: for "
+                            "models with at least 250 integer columns (smaller ones solve faster without)")
     relax_integrality: bool = Field(False, description="solve the LP relaxation (a bound, or the answer when "
                                                        "every integer is fixed by constraints)")
     highs_options: dict[str, bool | int | float | str] = Field(

@@ -20,7 +20,8 @@ GAP = (23.942 - 18.942) / 23.942
 
 
 def test_a_plan_within_the_gap_of_the_lp_bound_is_proven_without_branch_and_bound(tmp_path):
-    _, sol = solve_case(tmp_path, {**TARGET, "solver": {"mip_gap": 0.25}}, sites=[SITE_GAS], techs=[LUMPY])
+    config = {**TARGET, "solver": {"mip_gap": 0.25, "root_heuristic": True}}
+    _, sol = solve_case(tmp_path, config, sites=[SITE_GAS], techs=[LUMPY])
     assert sol.status == "optimal"
     assert sol.objective == pytest.approx(23.942)
     assert sol.bound == pytest.approx(18.942)           # the LP relaxation's: no branch and bound ran
@@ -29,7 +30,8 @@ def test_a_plan_within_the_gap_of_the_lp_bound_is_proven_without_branch_and_boun
 
 def test_a_plan_outside_the_gap_starts_branch_and_bound(tmp_path):
     """With a 10% gap the root plan is not enough: HiGHS proves it (its bound closes on $23.942M)."""
-    _, sol = solve_case(tmp_path, {**TARGET, "solver": {"mip_gap": 0.1}}, sites=[SITE_GAS], techs=[LUMPY])
+    _, sol = solve_case(tmp_path, {**TARGET, "solver": {"mip_gap": 0.1, "root_heuristic": True}}, sites=[SITE_GAS],
+                        techs=[LUMPY])
     assert sol.status == "optimal"
     assert sol.objective == pytest.approx(23.942)
     assert sol.bound == pytest.approx(23.942, rel=0.1)
@@ -41,3 +43,11 @@ def test_the_heuristic_can_be_switched_off(tmp_path):
     _, sol = solve_case(tmp_path, config, sites=[SITE_GAS], techs=[LUMPY])
     assert sol.objective == pytest.approx(23.942)
     assert sol.bound > 18.942 + 1e-6 or sol.mip_gap < GAP     # HiGHS's own bound, not the bare LP's
+
+
+def test_auto_leaves_small_models_to_branch_and_bound(tmp_path):
+    """``auto`` (the default) runs the heuristic from 250 integer columns: this case has one, so the
+    bound is HiGHS's own (it closes on the plan), not the bare LP's $18.942M."""
+    _, sol = solve_case(tmp_path, {**TARGET, "solver": {"mip_gap": 0.25}}, sites=[SITE_GAS], techs=[LUMPY])
+    assert sol.objective == pytest.approx(23.942)
+    assert sol.bound != pytest.approx(18.942)

@@ -1,0 +1,65 @@
+"""Time to a proven gap against the LP relaxation, and what the shadow prices cost.
+
+For each case: plain HiGHS (default options) solving the LP relaxation of the same model alone;
+then the whole solve as `siting run` does it (root heuristic, branch and bound when needed) to the
+case's gap; then the shadow prices. One line of JSON per case.
+
+    .venv/bin/python benchmarks/time_to_gap.py 5x3x4x2x24 20x5x6x4x48 example gigafactory full_year
+
+A size ``SxYxTxGxH`` is a synthetic instance (benchmarks/generate.py, gap 1%); a name is a shipped
+config (its own gap); ``full_year`` is benchmarks/full_year_case.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from optimizer.explain.duals import shadow_prices  # noqa: E402
+from optimizer.handoff import compile_model  # noqa: E402
+from optimizer.inputs.load import load_all  # noqa: E402
+from optimizer.model.build import build_model  # noqa: E402
+from optimizer.solve import run_highs, solve, to_highs  # noqa: E402
+
+
+def config_of(case: str, scratch: Path) -> Path:
+    if case == "full_year":
+        from full_year_case import make
+        return make(scratch / case)
+    if re.fullmatch(r"\d+(x\d+){4}", case):
+        from generate import write_instance
+        return write_instance(scratch / case, *map(int, case.split("x")), time_limit_s=600)
+    return ROOT / "configs" / f"{case}.yaml"
+
+
+def measure(case: str, scratch: Path) -> dict:
+    _, inputs = load_all(config_of(case, scratch))
+    m = build_model(inputs)
+    options = inputs.config.solver
+    lp = to_highs(compile_model(m), options.model_copy(update={"relax_integrality": True}))
+    t0 = time.perf_counter()
+    run_highs(lp)
+    lp_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sol = solve(m, options)
+    solve_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    prices = shadow_prices(m, sol, options)
+    return {"case": case, "rows": sol.model_size.get("rows"), "integers": sol.model_size.get("integer_columns"),
+            "lp_seconds": round(lp_seconds, 2), "status": sol.status, "gap": sol.mip_gap,
+            "config_gap": options.mip_gap, "solve_seconds": round(solve_seconds, 2),
+            "solve_over_lp": round(solve_seconds / lp_seconds, 2) if lp_seconds else None,
+            "duals_seconds": round(time.perf_counter() - t0, 2), "duals_status": prices.status}
+
+
+if __name__ == "__main__":
+    with tempfile.TemporaryDirectory() as scratch:
+        for case in sys.argv[1:]:
+            print(json.dumps(measure(case, Path(scratch))), flush=True)

@@ -177,8 +177,8 @@ def _from_root(plan, maximise: bool, status: str) -> Solution:
 
 
 def _finish(solution: Solution, h, form: StandardForm, options: Solver, handoff: float, seconds: float) -> Solution:
-    solve_seconds = seconds
-    solution.handoff_seconds, solution.solve_seconds, solution.model_size = handoff, solve_seconds, form.size
+    """Attach timings, model size and the Highs instance to ``solution``; load the plan into the model."""
+    solution.handoff_seconds, solution.solve_seconds, solution.model_size = handoff, seconds, form.size
     solution.highs, solution.form = h, form
     if solution.has_solution:
         load_values(form, h.getSolution().col_value, round_integers=not options.relax_integrality)

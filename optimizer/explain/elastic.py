@@ -38,6 +38,7 @@ import scipy.sparse as sp
 
 from optimizer.explain.labels import KILO, Limit, describe, row_text, site_name
 from optimizer.handoff import compile_model
+from optimizer.inputs.periods import label, months_text
 from optimizer.model.build import build_model
 from optimizer.model.index import Index
 from optimizer.solve import run_highs, to_highs, use_objective
@@ -309,16 +310,13 @@ def _timing_limit(ix: Index, index) -> Limit:
 
 
 def _early(ix: Index, key: tuple, y) -> str:
-    months = math.ceil(ix.timing_first[key] - ix.P[y].start_month - 1e-9)
-    if months % 12 == 0:
-        return f"{months // 12} year{'s' if months != 12 else ''}"
-    return f"{months} month{'s' if months != 1 else ''}"
+    return months_text(math.ceil(ix.timing_first[key] - ix.P[y].start_month - 1e-9))
 
 
 def _first(ix: Index, key: tuple) -> str:
     """When an asset group may first come online, as a period label or calendar year."""
     month = math.ceil(ix.timing_first[key] - 1e-9)
-    return str(month // 12) if month % 12 == 0 else f"{month // 12}-{month % 12 + 1:02d}"
+    return label(month, 12 if month % 12 == 0 else 1)
 
 
 def _timing_weight(ix: Index, index) -> float:

@@ -120,7 +120,7 @@ def _land(ix, s, kind, y):
 
 def _budget(ix, y):
     return Limit("budget", f"capex budget {ix.year_of(y)}", "USD", MUSD,
-                 ix.inputs.budget_usd_per_year[y] * ix.year_groups()[y][1], True)
+                 ix.inputs.budget_usd_per_year[y] * ix.year_groups[y][1], True)
 
 
 def _budget_total(ix, _):

@@ -126,6 +126,14 @@ def canonical_when(when: int | str) -> int | str:
     return label(month, 3 if WHEN.match(str(when)).group(3) else 1)
 
 
+def months_text(months: float) -> str:
+    """A span of months in words: ``1 year``, ``2 years``, ``1 month``, ``4.5 months``."""
+    if months % 12 == 0:
+        years = int(months // 12)
+        return f"{years} year{'s' if years != 1 else ''}"
+    return f"{months:g} month{'s' if months != 1 else ''}"
+
+
 def label(start_month: int, months: int) -> str:
     year, month = divmod(start_month, 12)
     if months == 1:

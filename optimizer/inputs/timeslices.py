@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import Problem, did_you_mean
+from optimizer.inputs.periods import STEP_MONTHS
 
 HOURS_PER_YEAR = 8760.0
 DAYS_PER_YEAR = 365.0
@@ -41,7 +42,6 @@ MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)   # a 365-day year
 SEASON_DAYS = {"year": 365, **{f"Q{q + 1}": sum(MONTH_DAYS[3 * q:3 * q + 3]) for q in range(4)},
                **{f"{m + 1:02d}": d for m, d in enumerate(MONTH_DAYS)}}   # season id -> days
 SEASON_NAMES = {"year": ("year", "year"), "quarter": ("quarter", "quarters"), "month": ("month", "months")}
-STEP_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 ZONE_VALUES = ("solar_cf", "wind_cf", "temperature_c")
 GRID_VALUES = ("price_usd_per_mwh", "co2_kg_per_mwh")
 EXTREMES = {  # extreme day -> (helper column, how it is aggregated over zones, tsam field)

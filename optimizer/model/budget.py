@@ -22,7 +22,7 @@ def budget_capex_upper(m, ix: Index) -> None:
     """Cash capex per calendar year within its budget (rows keyed by the year's first period g; see
     Index.year_groups): Σ_{y ∈ g} capex_total_musd[y] ≤ budget_usd_per_year[g] · years[g] / 10⁶, where
     years[g] is the length of a whole-year period and 1 for the months and quarters of one year."""
-    groups = ix.year_groups()
+    groups = ix.year_groups
     rows = [g for g in groups if finite(ix.inputs.budget_usd_per_year[g])]
     m.budget_capex_upper = pyo.Constraint(rows, rule=lambda m, g: (
         pyo.quicksum(m.capex_total_musd[y] for y in groups[g][0])

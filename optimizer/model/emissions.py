@@ -33,7 +33,7 @@ def add(m: pyo.ConcreteModel, ix: Index) -> None:
     m.clean_mwh = Account(ix.periods, lambda y: m.clean_terms[y].value())
     m.load_mwh = pyo.Expression(ix.periods, rule=lambda m, y: pyo.quicksum(
         m.facility_mwh[s, y] for s in ix.sites if (s, y) in m.facility_mwh))
-    groups = ix.year_groups()
+    groups = ix.year_groups
     capped = [y for g in groups if finite(ix.inputs.carbon_cap_t[g]) for y in groups[g][0]]
     shared = [y for g in groups if ix.inputs.min_clean_share[g] > 0 for y in groups[g][0]]
     m.emissions_kt = pyo.Var(capped, domain=pyo.NonNegativeReals)
@@ -90,7 +90,7 @@ def _weights(ix: Index, members: list) -> dict:
 
 def emissions_cap_upper(m, ix: Index) -> None:
     """Emission cap per calendar year g: Σ_{y ∈ g} ω_y · emissions_kt[y] ≤ carbon_cap_t[g] / 1000."""
-    groups = ix.year_groups()
+    groups = ix.year_groups
     rows = [g for g in groups if finite(ix.inputs.carbon_cap_t[g])]
     m.emissions_cap_upper = pyo.Constraint(rows, rule=lambda m, g: pyo.quicksum(
         w * m.emissions_kt[y] for y, w in _weights(ix, groups[g][0]).items()) <= ix.inputs.carbon_cap_t[g] / KILO)
@@ -99,7 +99,7 @@ def emissions_cap_upper(m, ix: Index) -> None:
 def emissions_clean_share_lower(m, ix: Index) -> None:
     """Clean-energy share per calendar year g:
     Σ_{y ∈ g} ω_y · (clean_gwh[y] − min_clean_share[g] · load_mwh[y] / 1000) ≥ 0."""
-    groups = ix.year_groups()
+    groups = ix.year_groups
     rows = [g for g in groups if ix.inputs.min_clean_share[g] > 0]
     m.emissions_clean_share_lower = pyo.Constraint(rows, rule=lambda m, g: pyo.quicksum(
         w * (m.clean_gwh[y] - ix.inputs.min_clean_share[g] * m.load_mwh[y] / KILO)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from optimizer.config.constraints import EarliestYear, ForbidTech, candidate_sites
 from optimizer.errors import InputError, Problem
 from optimizer.inputs.load import Inputs
-from optimizer.inputs.periods import Period, month_of, period_containing
+from optimizer.inputs.periods import Period, month_of, months_text, period_containing
 
 MUSD = 1e6
 INF = float("inf")
@@ -114,6 +115,7 @@ class Index:
     def label(self, y) -> str:
         return self.P[y].label
 
+    @cached_property
     def year_groups(self) -> dict:
         """Periods grouped by the calendar year they start in, keyed by the group's first period, with
         the years of money each group's yearly limits stand for: a whole-year period of L years alone
@@ -257,9 +259,7 @@ def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
         slice_prev=prev, hours_per_slice=float(inputs.slices.hours_per_slice), cf=cf, grid_sites=grid_sites,
         grid_upgrade=grid_upgrade, timing_first=timing_first, S=S, K=K, G=G, R=R, pue=pue,
         pue_peak={s: max(pue[s, h] for h in slices) for s in open_sites},
-        pue_peak_in={(s, y): max(pue[s, h] for h in slices_of[y]) for s in open_sites for y in years},
-        pue_mean={(s, y): sum(w[y][h] * pue[s, h] for h in slices_of[y]) / sum(w[y].values())
-                  for s in open_sites for y in years},
+        **_pue_by_period(pue, open_sites, years, slices_of, w),
         grid_price=grid_price, grid_co2=grid_co2, period_slices=period_slices,
         calendar=inputs.slices.calendar if cfg.time_slices.link_days and len(period_slices) > 1 else None,
     )
@@ -267,13 +267,24 @@ def build_index(inputs: Inputs, relax_timing: bool = False) -> Index:
     return index
 
 
+def _pue_by_period(pue: dict, sites: list[str], years: list, slices_of: dict, w: dict) -> dict:
+    """``pue_peak_in`` and ``pue_mean`` per (site, period), computed once per distinct set of slices
+    (every whole year shares the year's: a 10-year plan at 8,760 slices does the sums once, not ten times)."""
+    peak, mean, done = {}, {}, {}
+    for y in years:
+        first = done.setdefault(id(slices_of[y]), y)
+        for s in sites:
+            if first != y:
+                peak[s, y], mean[s, y] = peak[s, first], mean[s, first]
+                continue
+            peak[s, y] = max(pue[s, h] for h in slices_of[y])
+            mean[s, y] = sum(w[y][h] * pue[s, h] for h in slices_of[y]) / sum(w[y].values())
+    return {"pue_peak_in": peak, "pue_mean": mean}
+
+
 def season_of_month(month: int, seasons: list[str]) -> str:
     """The season (``year``, ``Q1``–``Q4``, ``01``–``12``) a calendar month (0–11) belongs to."""
-    if len(seasons) == 12:
-        return f"{month + 1:02d}"
-    if len(seasons) == 4:
-        return f"Q{month // 3 + 1}"
-    return seasons[0]
+    return seasons[month * len(seasons) // 12]   # the seasons split the year evenly, in calendar order
 
 
 def period_slice_weights(periods: list[Period], table, seasons: list[str]) -> tuple[dict, dict]:
@@ -402,7 +413,7 @@ def _check_forced_sites(index: Index) -> None:
         if not years:
             lead = lead_months(index.S[c.site]) if c.site in index.S else 0
             why = "it is forbidden" if c.site not in index.site_build_years else \
-                f"its lead time is {_months_text(lead)} from {index.label(index.periods[0])}"
+                f"its lead time is {months_text(lead)} from {index.label(index.periods[0])}"
             file, line = index.inputs.locate(("constraints", i))
             problems.append(Problem(file, line, f"constraints[{i}]", f"site '{c.site}' cannot open by {by}: {why}",
                                     "move by_year later or remove the entry"))
@@ -412,10 +423,3 @@ def _check_forced_sites(index: Index) -> None:
 
 def finite(value: float) -> bool:
     return value is not None and not math.isinf(value)
-
-
-def _months_text(months: float) -> str:
-    if months % 12 == 0:
-        years = int(months // 12)
-        return f"{years} year{'s' if years != 1 else ''}"
-    return f"{months:g} months"

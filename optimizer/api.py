@@ -12,7 +12,9 @@ results as DataFrames and the summary as a dict, without writing a run folder.
     plan.binding                     # what binds, priced (DataFrame)
 
 Overrides are the same as ``siting run --set``: a mapping ``{"path.to.key": value}`` (values are
-written as YAML, so numbers, lists and year maps work) or ``"path.to.key=value"`` strings. Mistakes
+written as YAML, so numbers, lists and year maps work) or ``"path.to.key=value"`` strings. Data
+cells too: ``{"data.techs.gas_recip.lead_time_months": 24}`` sets a cell, and a key ending in ``*``
+multiplies, ``{"data.regions.*.grid_price_usd_per_mwh*": 1.2}`` (docs/data.md, "Editing data cells"). Mistakes
 raise :class:`optimizer.errors.InputError` (its ``problems`` list each mistake with file, line and
 key). ``run(..., out=folder)`` also writes a run folder, exactly as ``siting run`` does.
 """

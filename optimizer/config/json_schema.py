@@ -64,6 +64,10 @@ WHEN_KEY = {"pattern": "^[0-9]{4}(-(0?[1-9]|1[0-2])|[Qq][1-4])?$",
 # not blank and without control characters, as optimizer.config.load._unusable_name asks
 FILE_NAME = {"type": "string", "minLength": 1, "pattern": "^(?=.*\\S)[^\\u0000-\\u001f\\u007f]*$",
              "patternErrorMessage": "a file name: not blank, without control characters"}
+# TABLE.ROW.COLUMN=value or TABLE.ROW.COLUMN*=factor, as optimizer.inputs.edits.parse_edit reads it
+DATA_EDIT = {"type": "string", "pattern": "^\\s*[^.=\\s]+\\.[^=]+\\.[^.=]+=",
+             "patternErrorMessage": "TABLE.ROW.COLUMN=value or TABLE.ROW.COLUMN*=factor, e.g. "
+                                    "techs.gas_recip.lead_time_months=24"}
 LARGEST = sys.float_info.max   # the bound of a number the models leave unbounded: refuses .inf
 
 ENTRY = "ConstraintEntry"
@@ -180,8 +184,9 @@ def _config_schema() -> dict:
     complete = _move_required(schema, Config)
     props = schema["properties"]
     props["extends"] = {**FILE_NAME, "description": "a base config to inherit, relative to this file: mappings "
-                        "merge key by key, lists and other values replace the base's; a file that extends "
-                        "another may leave out what the base gives"}
+                        "merge key by key, lists and other values replace the base's (data_edits: this file's "
+                        "edits follow the base's); a file that extends another may leave out what the base gives"}
+    props["data_edits"]["items"] = DATA_EDIT
     props["constraints"]["description"] = ("user constraints: entries with a kind, or names of constraint files "
                                            "holding more entries")
     out = {

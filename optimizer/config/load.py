@@ -7,11 +7,13 @@ Composition, in order:
 
 1. ``extends: base.yaml`` inherits the base file (recursively, at most :data:`MAX_EXTENDS` files
    deep); mappings merge key by key, any other value (lists included) is replaced by the
-   extending file's value.
+   extending file's value, except ``data_edits``: the extending file's edits follow the base's.
 2. ``constraints:`` entries that are strings name files holding more entries (a list of entries,
    or a mapping with a ``constraints`` list); they are read in place.
 3. ``data:`` paths are made absolute, relative to the file that wrote them.
-4. ``--set path.to.key=value`` overrides, typed like YAML (``--set solver.time_limit_s=60``).
+4. ``--set path.to.key=value`` overrides, typed like YAML (``--set solver.time_limit_s=60``);
+   ``--set data.TABLE.ROW.COLUMN=value`` (or ``...COLUMN*=factor``) edits table cells: it is
+   appended to ``data_edits`` as ``TABLE.ROW.COLUMN=value`` (see :mod:`optimizer.inputs.edits`).
 5. pydantic validation; each error is mapped back to file, line and key path.
 
 Every file is read by :func:`optimizer.config.yaml_source.load_yaml`, which refuses hostile
@@ -143,6 +145,9 @@ def _merge(base: dict, over: dict, base_map: SourceMap, over_map: SourceMap, pat
     out = dict(base)
     for key, value in over.items():
         sub = path + (key,)
+        if sub == ("data_edits",) and isinstance(value, list) and isinstance(out.get(key), list):
+            _concatenate_edits(out, value, base_map, over_map)
+            continue
         written = _written_key(out, key)
         if type(written) is not type(key) or written != key:
             del out[written]
@@ -155,6 +160,16 @@ def _merge(base: dict, over: dict, base_map: SourceMap, over_map: SourceMap, pat
             base_map.where.update({k: v for k, v in over_map.where.items() if k[: len(sub)] == sub})
         base_map.where[sub] = over_map.where.get(sub, base_map.where.get(sub))
     return out
+
+
+def _concatenate_edits(out: dict, edits: list, base_map: SourceMap, over_map: SourceMap) -> None:
+    """The extending file's ``data_edits`` after the base's, each item still located in its file."""
+    n = len(out["data_edits"])
+    out["data_edits"] = out["data_edits"] + edits
+    for key, loc in over_map.where.items():
+        if len(key) >= 2 and key[0] == "data_edits" and isinstance(key[1], int):
+            base_map.where[("data_edits", n + key[1]) + key[2:]] = loc
+    base_map.where[("data_edits",)] = over_map.where.get(("data_edits",), base_map.where.get(("data_edits",)))
 
 
 def _include_constraints(raw: dict, smap: SourceMap, problems: list[Problem]) -> dict:
@@ -245,6 +260,10 @@ def _apply_overrides(raw: dict, smap: SourceMap, overrides: Iterable[str], probl
             problems.append(Problem("--set", None, repr(key) if CONTROL.search(key) else key, bad,
                                     "write --set section.key=value with plain key names"))
             continue
+        names = [p.strip() for p in key.strip().split(".")]
+        if len(names) >= 3 and names[0] == "data":   # a table cell: data.TABLE.ROW.COLUMN=value
+            _add_data_edit(raw, smap, key.strip()[len("data."):] + "=" + value_text, key, problems)
+            continue
         parts: list[Any] = [int(p) if INDEX.fullmatch(p) else p for p in key.strip().split(".")]
         value, found = parse_value(value_text, "--set")
         if found:
@@ -281,6 +300,22 @@ def _apply_overrides(raw: dict, smap: SourceMap, overrides: Iterable[str], probl
             smap.where[tuple(parts)] = ("--set", None)
 
 
+def _add_data_edit(raw: dict, smap: SourceMap, text: str, key: str, problems: list[Problem]) -> None:
+    """Append ``--set data.T.R.C=V`` to ``data_edits`` as ``T.R.C=V``: applied after the files' edits,
+    in the order given, and kept in the resolved config. It is read and checked with the others
+    (:func:`optimizer.inputs.edits.parse_edits`)."""
+    if raw.get("data_edits") is None:
+        raw["data_edits"] = []
+        smap.where[("data_edits",)] = ("--set", None)
+    edits = raw["data_edits"]
+    if not isinstance(edits, list):
+        problems.append(Problem("--set", None, key, "cannot add a data edit: data_edits in the config is not a list",
+                                "write data_edits as a list of '- TABLE.ROW.COLUMN=value' lines"))
+        return
+    smap.where[("data_edits", len(edits))] = ("--set", None)
+    edits.append(text)
+
+
 MAX_OVERRIDE_DEPTH = 16
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -306,7 +341,9 @@ def _written_key(mapping: dict, key: Any) -> Any:
 
 # ---- pydantic errors -> problems ------------------------------------------------------------
 
-def _pydantic_problems(exc: ValidationError, raw: dict, smap: SourceMap) -> list[Problem]:
+def _pydantic_problems(exc: ValidationError, raw: dict, smap: SourceMap, root: type[BaseModel] | None = None
+                       ) -> list[Problem]:
+    """Pydantic's errors as located problems; ``root`` is the model validated (default: the config)."""
     by_path: dict[KeyPath, list[dict]] = {}
     for err in exc.errors(include_url=False):
         by_path.setdefault(_data_path(err["loc"], raw), []).append(err)
@@ -320,7 +357,7 @@ def _pydantic_problems(exc: ValidationError, raw: dict, smap: SourceMap) -> list
             problems.append(Problem(file, line, dotted(path), f"expected {expected} (got {_got(errs[0])})", hint))
             continue
         for err in errs:
-            message, hint = _explain(err, path, raw)
+            message, hint = _explain(err, path, raw, root)
             where = (file, line)
             if err["type"] == "union_tag_invalid":   # the kind is wrong: name the line that wrote it
                 where = smap.locate(path + ("kind",))
@@ -373,12 +410,12 @@ def _is_tag(part: Any) -> bool:
     return isinstance(part, str) and (part in KINDS or "[" in part or part in ("int", "float", "str", "dict", "list"))
 
 
-def _explain(err: dict, path: KeyPath, raw: dict) -> tuple[str, str]:
+def _explain(err: dict, path: KeyPath, raw: dict, root: type[BaseModel] | None = None) -> tuple[str, str]:
     """A plain message and a fix for one pydantic error."""
     kind, msg = err["type"], err["msg"].replace("Input should be", "must be")
     key = path[-1] if path else ""
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(path[:-1], raw)
+        allowed = _allowed_keys(path[:-1], raw, root)
         return f"unknown key '{key}'", did_you_mean(key, allowed) if allowed else "remove it"
     if kind == "missing":
         return "required key is missing", f"add '{key}:' to this section"
@@ -395,6 +432,9 @@ def _explain(err: dict, path: KeyPath, raw: dict) -> tuple[str, str]:
     if kind == "finite_number":
         return f"must be a finite number (got {_got(err)})", \
             "write a plain number; inf and nan are not allowed: leave an optional limit out to have none"
+    if kind == "string_type" and path[:1] == ("data_edits",):
+        return f"{msg} (got {_got(err)})", ("write each edit as one text, '- TABLE.ROW.COLUMN=value' (with '=', "
+                                             "not ':'); quote an edit that holds ': ' or ' #'")
     if kind.startswith(("int_", "float_", "bool_", "string_", "literal_", "dict_", "list_", "model_")):
         return f"{msg} (got {_got(err)})", _type_hint(kind)
     if kind == "value_error":
@@ -435,9 +475,9 @@ def _type_hint(kind: str) -> str:
     }.get(kind, "write a value of the expected type")
 
 
-def _allowed_keys(parent: KeyPath, raw: dict) -> list[str]:
-    """Keys allowed at ``parent``, found by walking the schema along the path."""
-    model: Any = Config
+def _allowed_keys(parent: KeyPath, raw: dict, root: type[BaseModel] | None = None) -> list[str]:
+    """Keys allowed at ``parent``, found by walking the schema (``root``, default the config) along the path."""
+    model: Any = root or Config
     node: Any = raw
     for part in parent:
         node = node[part] if isinstance(node, (dict, list)) else None

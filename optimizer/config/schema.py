@@ -283,6 +283,13 @@ class Config(Section):
     description: str = ""
     horizon: Horizon
     data: DataFiles
+    data_edits: list[str] = Field(
+        default_factory=list,
+        description="edits of data-table cells, applied in order after each table is read: "
+                    "'TABLE.ROW.COLUMN=value' sets a cell, 'TABLE.ROW.COLUMN*=factor' multiplies (blank cells stay "
+                    "blank); ROW is the row's id or * for every row (prices: a year or *), e.g. "
+                    "techs.gas_recip.lead_time_months=24; a base config's edits come first; --set "
+                    "data.TABLE.ROW.COLUMN=value adds one")
     time_slices: TimeSlices = TimeSlices()
     facility: Facility = Facility()
     objective: Objective = Objective()

@@ -260,7 +260,40 @@ def data_reference() -> str:
         lines.append("")
     lines += ["Region outlines (`data.region_shapes`, optional): GeoJSON, GeoPackage or shapefile polygons with a",
               "`region_id` property naming a row of the regions table.", ""]
+    lines += EDITING
     return "\n".join(lines)
+
+
+EDITING = [   # docs/data.md's last section (optimizer/inputs/edits.py reads the edits)
+    "## Editing data cells", "",
+    "A config can change cells of the sites, regions, techs, gpus and prices tables without copying",
+    "the files: `data_edits:` lists edits, applied in order right after each table is read (so every",
+    "check sees the edited values), and `--set data.TABLE.ROW.COLUMN=value` adds one after them.", "",
+    "```yaml",
+    "data_edits:",
+    "  - techs.gas_recip.lead_time_months=24            # set one cell",
+    "  - \"regions.*.grid_price_usd_per_mwh*=1.2\"        # multiply a column in every row",
+    "  - prices.2027.gas_hub_usd_per_mmbtu=4.5          # prices: every row of that year",
+    "```", "",
+    "- `TABLE.ROW.COLUMN=value` sets a cell; `TABLE.ROW.COLUMN*=factor` (a `*` right before `=`)",
+    "  multiplies it by a finite number. Cells that are blank for \"no limit\" or \"not given\" stay",
+    "  blank; an int column's product must be a whole number.",
+    "- `ROW` is the row's id (`region_id`, `site_id`, `tech_id`, `gpu_id`) or `*` for every row; the",
+    "  prices table has no id column: `ROW` is a year (every row of that year) or `*`. Id columns",
+    "  cannot be edited.",
+    "- The value is read as YAML, then converted and checked as a cell of the file is (type, range,",
+    "  finite numbers, what an empty cell means: `techs.gas_recip.max_mw_per_site=` means no limit).",
+    "  In a text column it is kept as written. In a YAML list, quote an edit that holds `: ` or ` #`.",
+    "- `--set data.techs.gas_recip.lead_time_months=24` is the same as adding",
+    "  `techs.gas_recip.lead_time_months=24` at the end of `data_edits`; `--set data.techs=FILE`",
+    "  still names another file. From Python: `api.run(config, {\"data.techs.gas_recip.capex_usd_per_kw\": 900,",
+    "  \"data.regions.*.grid_price_usd_per_mwh*\": 1.2})` (a `*` ending a key multiplies).",
+    "- A config that `extends` another adds its edits after the base's. The run folder's",
+    "  `config.resolved.yaml` holds every edit, so it reproduces the run.",
+    "- Mistakes (unknown table, row or column, an id column, a factor for a text column, a value the",
+    "  column refuses, a table the config does not name) are reported with the file and line of the",
+    "  list item, or `--set`, and the edit as written.", "",
+]
 
 
 def _shown(value) -> str:

@@ -24,6 +24,7 @@ from optimizer.config.yaml_source import KeyPath, SourceMap, dotted
 from optimizer.config.schema import Config, TimeSlices
 from optimizer.errors import InputError, Problem, did_you_mean, display_path
 from optimizer.inputs.columns import ID_COLUMNS, INF
+from optimizer.inputs.edits import apply_edits, parse_edits
 from optimizer.inputs.tables import read_table
 from optimizer.inputs.hourly import to_wide
 from optimizer.inputs.periods import Period, describe_periods, month_of, period_containing, step_values
@@ -199,10 +200,15 @@ def _region_shapes(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame]):
 
 
 def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """Read and check each table whose path the config gives."""
+    """Read and check each table whose path the config gives, and apply the config's data edits to
+    it (:mod:`optimizer.inputs.edits`) before any check across tables."""
     data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
-    problems: list[Problem] = []
+    edits, problems = parse_edits(raw, smap)
     frames: dict[str, pd.DataFrame] = {}
+    for edit in edits:
+        if data.get(edit.table) is None:
+            problems.append(edit.problem(f"the config names no {edit.table} table",
+                                         f"add data.{edit.table}: FILE to the config, or remove this edit"))
     for name in TABLE_KEYS:
         if not isinstance(data.get(name), str) or unusable_name(data[name]):
             continue    # not given, or a name that cannot be opened (reported when composing)
@@ -216,7 +222,9 @@ def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], l
                 p = Problem(file, line, f"data.{name}", text, p.hint)
             problems.append(p)
         if frame is not None:
-            frames[name] = frame.set_index(ID_COLUMNS[name], drop=False) if name in ID_COLUMNS else frame
+            frame = frame.set_index(ID_COLUMNS[name], drop=False) if name in ID_COLUMNS else frame
+            frames[name], found = apply_edits(name, frame, [e for e in edits if e.table == name])
+            problems += found
     return frames, problems
 
 

@@ -81,14 +81,29 @@ def read_table(table: str, path: Path) -> tuple[pd.DataFrame | None, list[Proble
         problems += _duplicates(typed, id_col, shown, first_row_line)
     if table == "techs" and typed is not None:
         for i, kind in enumerate(typed["kind"]):
-            if kind not in TECH_KINDS:
-                problems.append(Problem(shown, i + first_row_line, f"row {i + first_row_line}, column kind",
-                                        f"unknown tech kind '{kind}'", did_you_mean(kind, TECH_KINDS)))
+            refused = table_rule(table, "kind", kind)
+            if refused:
+                problems.append(Problem(shown, i + first_row_line, f"row {i + first_row_line}, column kind", *refused))
     if typed is not None:
         typed.attrs["table"] = table
         # optional columns the file leaves out: every row takes the default (validate says so)
         typed.attrs["defaulted"] = [c.name for c in TABLES[table] if not c.required and c.name not in frame.columns]
     return (typed if not problems else None), problems
+
+
+def convert_cells(column: Column, cells: list[str]) -> tuple[list, list[tuple[int, str]]]:
+    """Text cells of one column as its type, checked as cells read from a file are (kind, minimum,
+    maximum, finiteness, blank meaning); (values, [(position, error)]). Data edits
+    (:mod:`optimizer.inputs.edits`) convert their values with it."""
+    return _convert_column(column, pd.Series([str(c) for c in cells], dtype=object).str.strip())
+
+
+def table_rule(table: str, column: str, value) -> tuple[str, str] | None:
+    """(message, hint) when a typed cell breaks a rule of its table beyond its column's type and
+    range (a tech's kind is one of :data:`TECH_KINDS`), else None."""
+    if table == "techs" and column == "kind" and value not in TECH_KINDS:
+        return f"unknown tech kind '{value}'", did_you_mean(value, TECH_KINDS)
+    return None
 
 
 def _read_file(path: Path, shown: str) -> tuple[pd.DataFrame | None, list[Problem]]:

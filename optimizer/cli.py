@@ -98,7 +98,11 @@ def run(config: Path = ConfigArgument,
                                                 "(default: a new folder under runs/)"),
         set_: Optional[List[str]] = SetOption, quiet: bool = QuietOption, verbose: bool = VerboseOption,
         no_explain: bool = typer.Option(False, "--no-explain", help="skip the shadow prices of a plan (what binds) "
-                                                                     "and the explanation of an infeasible one")) -> None:
+                                                                     "and the explanation of an infeasible one"),
+        record: bool = typer.Option(False, "--record", help="also record the run in the run store (see 'siting "
+                                                            "runs list --sweep runs')"),
+        store: Optional[Path] = typer.Option(None, "--store", metavar="FILE",
+                                             help="the run store --record writes (default: runs/runs.duckdb)")) -> None:
     """Build and solve the model; write summary.json, result tables and the report."""
     from optimizer.interrupts import STOP
     from optimizer.pipeline import run_config
@@ -117,6 +121,10 @@ def run(config: Path = ConfigArgument,
         for note in outcome.inputs.notes:
             err_console.print(note if note.startswith("warning:") else f"note: {note}", markup=False,
                               highlight=False, soft_wrap=True)
+    if record and str(outcome.out_dir) not in ("", "."):
+        from optimizer.sweep.store import DEFAULT_STORE, RunStore, record_run
+
+        record_run(RunStore(store or DEFAULT_STORE), outcome, config, set_ or [])
     if outcome.summary.get("rescued_from"):
         err_console.print(f"could not write {outcome.summary['rescued_from']}: the results are in {outcome.out_dir}",
                           markup=False, highlight=False, soft_wrap=True)
@@ -171,6 +179,76 @@ def compare(runs: List[Path] = typer.Argument(..., metavar="RUN_FOLDER", show_de
         check_finished(run_dir)
     for kind, path in compare_runs(runs, out).items():
         console.print(f"{kind}: {path}", markup=False, highlight=False, soft_wrap=True)
+
+
+StoreOption = typer.Option(None, "--store", metavar="FILE", help="the run store (default: runs/runs.duckdb)")
+
+
+@app.command()
+@stoppable
+def sweep(sweep_file: Path = typer.Argument(..., metavar="SWEEP", show_default=False, help="sweep YAML file"),
+          workers: Optional[int] = typer.Option(None, "--workers", min=1, metavar="N",
+                                                help="worker processes on this machine (default: cores // "
+                                                     "solver.threads)"),
+          scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS",
+                                                  help="run on an existing Dask cluster, e.g. tcp://host:8786"),
+          out: Optional[Path] = typer.Option(None, "--out", metavar="FOLDER",
+                                             help="the sweep's folder (default: runs/sweeps/<name>)"),
+          store: Optional[Path] = StoreOption,
+          list_only: bool = typer.Option(False, "--list", help="list the scenarios and stop"),
+          quiet: bool = QuietOption) -> None:
+    """Run every scenario of a sweep on Dask; store each result; write the sweep report.
+    Scenarios already in the store are skipped, so a stopped sweep continues where it stopped."""
+    from optimizer.progress import SweepProgress
+    from optimizer.sweep.execute import describe, execute, prepare
+    from optimizer.terminal import print_scenarios, print_sweep_outcome
+
+    prepared = prepare(sweep_file, out, store)
+    if list_only:
+        print_scenarios(console, prepared)
+        return
+    if not quiet:
+        err_console.print(describe(prepared), markup=False, highlight=False, soft_wrap=True)
+    progress = SweepProgress(err_console, quiet)
+    try:
+        outcome = execute(prepared, workers, scheduler, progress)
+    finally:
+        progress.close()
+    if not outcome.stopped and outcome.ran + outcome.skipped:
+        from optimizer.sweep.report import write_sweep_report
+
+        outcome.report = write_sweep_report(prepared.store, prepared.name, prepared.folder,
+                                            prepared.sweep.spec).get("html")
+    print_sweep_outcome(console, outcome)
+    if outcome.stopped:
+        from optimizer.interrupts import EXIT_CODES
+
+        raise typer.Exit(EXIT_CODES[outcome.stopped])
+
+
+runs_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Read the run store: sweeps and runs.")
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.command("list")
+def runs_list(sweep_name: Optional[str] = typer.Option(None, "--sweep", metavar="NAME", help="one sweep's scenarios"),
+              store: Optional[Path] = StoreOption) -> None:
+    """The sweeps in the store, or the scenarios of one sweep with their outcome."""
+    from optimizer.sweep.store import DEFAULT_STORE, RunStore
+    from optimizer.terminal import print_store
+
+    print_store(console, RunStore(store or DEFAULT_STORE), sweep_name)
+
+
+@runs_app.command("show")
+def runs_show(ident: str = typer.Argument(..., metavar="ID", show_default=False,
+                                          help="a scenario id, sweep/scenario, or a config hash prefix"),
+              store: Optional[Path] = StoreOption) -> None:
+    """One stored scenario: its axis values, outcome, MW by source and run folder."""
+    from optimizer.sweep.store import DEFAULT_STORE, RunStore
+    from optimizer.terminal import print_stored_scenario
+
+    print_stored_scenario(console, RunStore(store or DEFAULT_STORE), ident)
 
 
 def command_line():

@@ -103,3 +103,53 @@ def for_console(console: Console, quiet: bool = False) -> Progress:
     if quiet:
         return Progress()
     return LiveProgress(console) if console.is_terminal else PlainProgress(console)
+
+
+class SweepProgress:
+    """A sweep's progress: scenarios done, failed and remaining, and an estimate of the time left.
+    A bar on a terminal; plain lines elsewhere (at most every ``every_s`` seconds, and the last);
+    nothing when quiet. Call it with (done, failed, remaining, seconds_left)."""
+
+    def __init__(self, console: Console, quiet: bool = False, every_s: float = 10.0):
+        self.console, self.quiet, self.every_s = console, quiet, every_s
+        self.bar = None
+        self.task = None
+        self.last_line = -1e9
+        self.t0 = time.perf_counter()
+
+    def __call__(self, done: int, failed: int, remaining: int, seconds_left: float | None) -> None:
+        if self.quiet:
+            return
+        text = f"{done} done, {failed} failed, {remaining} to go" + (
+            f", about {_duration(seconds_left)} left" if seconds_left is not None and remaining else "")
+        if self.console.is_terminal:
+            self._bar(done + failed, done + failed + remaining, text)
+            return
+        now = time.perf_counter()
+        if remaining == 0 or now - self.last_line >= self.every_s:
+            self.last_line = now
+            self.console.print(f"[{now - self.t0:6.1f} s] scenarios: {text}", markup=False, highlight=False)
+
+    def _bar(self, finished: int, total: int, text: str) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn
+
+        if self.bar is None:
+            self.bar = Bar(TextColumn("scenarios"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                           console=self.console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("", total=total)
+        self.bar.update(self.task, completed=finished, total=total, description=escape(text))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+def _duration(seconds: float) -> str:
+    """``45 s``, ``12 min``, ``3.5 h``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

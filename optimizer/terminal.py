@@ -100,3 +100,100 @@ def _year_table(title: str, data: dict, years: list[str], fmt: str, sort: bool =
     for y in years:
         table.add_row(y, *[cell[k, y] for k in keys])
     return table
+
+
+# ---- sweeps and the run store -------------------------------------------------------------------
+
+def _busd(value) -> str:
+    return f"${value / 1e9:,.3f} B" if value is not None and value == value else "-"
+
+
+def _mw(value) -> str:
+    return f"{value:,.0f}" if value is not None and value == value else "-"
+
+
+def print_scenarios(console: Console, prepared) -> None:
+    """``siting sweep --list``: each scenario's id, axis values and config hash."""
+    axes = list(prepared.sweep.spec.axes) or ["set"]
+    table = Table(title=escape(f"sweep {prepared.name}: {len(prepared.scenarios)} scenarios"))
+    for column in ["scenario", *axes, "config"]:
+        table.add_column(escape(column))
+    for s in prepared.scenarios:
+        cells = [s.labels.get(a, "") for a in axes] if prepared.sweep.spec.axes else [s.title]
+        table.add_row(escape(s.id), *(escape(c) for c in cells), prepared.hashes[s.id][:8])
+    console.print(table)
+
+
+def print_sweep_outcome(console: Console, outcome) -> None:
+    """One paragraph: what ran, what was skipped, what failed, where the report and the store are."""
+    p = outcome.prepared
+    parts = [f"sweep {p.name}: {outcome.ran} ran"]
+    if outcome.failed:
+        parts.append(f"{outcome.failed} of them failed")
+    if outcome.skipped:
+        parts.append(f"{outcome.skipped} already stored")
+    line = ", ".join(parts) + (f" in {outcome.seconds:,.1f} s on {outcome.workers} workers" if outcome.ran else "")
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if outcome.report is not None:
+        console.print(f"report: {display_path(outcome.report)}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"store: {display_path(p.store.path)} (siting runs list --sweep {p.name})", markup=False,
+                  highlight=False, soft_wrap=True)
+    if outcome.stopped:
+        console.print(f"stopped: {outcome.ran} scenarios of this run are stored; run the same command to continue",
+                      markup=False, highlight=False, soft_wrap=True)
+
+
+def print_store(console: Console, store, sweep: str | None) -> None:
+    """``siting runs list``: the sweeps, or one sweep's scenarios."""
+    if sweep is None:
+        frame = store.sweeps()
+        table = Table(title=escape(f"run store {display_path(store.path)}"))
+        for column in ("sweep", "design", "scenarios", "done", "folder"):
+            table.add_column(column)
+        for row in frame.itertuples():
+            table.add_row(escape(row.sweep), escape(row.design or ""), str(row.scenarios), str(row.done),
+                          escape(display_path(row.folder) if row.folder else ""))
+        console.print(table)
+        return
+    frame = store.scenarios(sweep)
+    if frame.empty:
+        from optimizer.errors import InputError, Problem, did_you_mean
+
+        known = list(store.sweeps()["sweep"])
+        raise InputError([Problem(display_path(store.path), None, "--sweep", f"no sweep named '{sweep}'",
+                                  did_you_mean(sweep, known) if known else "run a sweep first")])
+    table = Table(title=escape(f"sweep {sweep}"))
+    axes = list(dict.fromkeys(a for labels in frame["labels"] for a in labels))
+    for column in ["scenario", *axes, "status", "net present cost", "peak MW", "sites"]:
+        table.add_column(escape(column))
+    for row in frame.itertuples():
+        table.add_row(escape(row.scenario), *(escape(str(row.labels.get(a, ""))) for a in axes), escape(row.status),
+                      _busd(row.objective_usd), _mw(row.peak_mw), escape(row.sites or ""))
+    console.print(table)
+
+
+def print_stored_scenario(console: Console, store, ident: str) -> None:
+    """``siting runs show``: one scenario (or every scenario sharing a config hash)."""
+    frame = store.find(ident)
+    if frame.empty:
+        from optimizer.errors import InputError, Problem
+
+        raise InputError([Problem(display_path(store.path), None, ident, "no stored scenario has this id or hash",
+                                  "see 'siting runs list --sweep NAME' for the ids")])
+    for row in frame.itertuples():
+        table = Table(title=escape(f"{row.sweep}/{row.scenario}"), show_header=False)
+        for axis, label in row.labels.items():
+            table.add_row(escape(axis), escape(str(label)))
+        table.add_row("status", escape(row.status))
+        if row.message:
+            table.add_row("message", escape(str(row.message)))
+        table.add_row("net present cost", _busd(row.objective_usd))
+        table.add_row("cash capex", _busd(row.capex_cash_usd))
+        table.add_row("gap", f"{row.gap:.2%}" if row.gap is not None and row.gap == row.gap else "-")
+        table.add_row("peak MW", _mw(row.peak_mw))
+        for source, mw in sorted(row.mw_by_source.items()):
+            table.add_row(escape(f"MW {source}"), _mw(mw))
+        table.add_row("sites", escape(row.sites or ""))
+        table.add_row("config hash", row.config_hash)
+        table.add_row("run folder", escape(display_path(row.run_dir)) if row.run_dir else "-")
+        console.print(table)

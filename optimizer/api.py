@@ -90,3 +90,19 @@ def run(config: str | Path, overrides: Overrides = None, out: str | Path | None 
                 outcome.prices.table if outcome.prices is not None else None,
                 outcome.explanation.lines() if outcome.explanation is not None else [],
                 outcome.out_dir if out is not None else None, outcome.inputs)
+
+
+def sweep(path: str | Path, workers: int | None = None, scheduler: str | None = None, out: str | Path | None = None,
+          store: str | Path | None = None, report: bool = True) -> pd.DataFrame:
+    """Run a sweep file as ``siting sweep`` does (scenarios already stored are skipped) and return its
+    scenarios with their results, one row each (see :meth:`optimizer.sweep.store.RunStore.scenarios`).
+    Call it under ``if __name__ == "__main__":`` in a script: Dask starts worker processes."""
+    from optimizer.sweep.execute import execute, prepare
+
+    prepared = prepare(path, Path(out) if out is not None else None, Path(store) if store is not None else None)
+    outcome = execute(prepared, workers, scheduler)
+    if report and not outcome.stopped:
+        from optimizer.sweep.report import write_sweep_report
+
+        write_sweep_report(prepared.store, prepared.name, prepared.folder, prepared.sweep.spec)
+    return prepared.store.scenarios(prepared.name)

@@ -59,18 +59,20 @@ BINDING_IN_SUMMARY = 20
 
 def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path | None = None,
                runs_root: Path = Path("runs"), write: bool = True, progress: Progress | None = None,
-               verbose: bool = False, explain: bool = True) -> RunOutcome:
+               verbose: bool = False, explain: bool = True, explain_infeasible: bool = True) -> RunOutcome:
     """Load, build, solve, explain and (``write``) write a run folder; see :mod:`optimizer.run_folder`
     for how the folder is claimed and :mod:`optimizer.interrupts` for Ctrl-C and SIGTERM.
     ``explain=False`` skips the shadow prices of a plan and the explanation of an infeasible one
-    (``siting run --no-explain``): the run ends after the solve."""
+    (``siting run --no-explain``): the run ends after the solve. ``explain_infeasible=False`` keeps the
+    shadow prices of a plan but skips the explanation of an infeasible model (its elastic re-solves
+    can take longer than the solve; sweeps with ``explain: plans``)."""
     progress = progress or Progress()
     STOP.clear()
     progress.stage("loading the config and data")
     loaded, inputs = load_all(config_path, overrides)
     folder = claim(out, runs_root, inputs.config.name or Path(config_path).stem) if write else None
     try:
-        outcome = _solve(inputs, progress, folder, verbose, explain)
+        outcome = _solve(inputs, progress, folder, verbose, explain, explain_infeasible)
     except BaseException:
         if folder is not None:
             folder.abandon()
@@ -82,7 +84,7 @@ def run_config(config_path: str | Path, overrides: Iterable[str] = (), out: Path
 
 
 def _solve(inputs: Inputs, progress: Progress, folder: RunFolder | None, verbose: bool,
-           explain: bool = True) -> RunOutcome:
+           explain: bool = True, explain_infeasible: bool = True) -> RunOutcome:
     """Build, solve, read the plan and explain it; an interrupt after the solve keeps the plan."""
     progress.stage("building the model")
     t0 = time.perf_counter()
@@ -93,7 +95,7 @@ def _solve(inputs: Inputs, progress: Progress, folder: RunFolder | None, verbose
     with deferred():
         results = read_results(model, solution, build_seconds) if solution.has_solution else None
     prices, explanation = None, None
-    if explain and not STOP.requested:
+    if explain and (solution.has_solution or explain_infeasible) and not STOP.requested:
         progress.stage("pricing what binds" if solution.has_solution else "explaining the outcome")
         try:
             prices, explanation = _explain(inputs, model, solution)

@@ -27,6 +27,7 @@ from optimizer.inputs.columns import ID_COLUMNS, INF
 from optimizer.inputs.edits import apply_edits, parse_edits
 from optimizer.inputs.tables import read_table
 from optimizer.inputs.hourly import to_wide
+from optimizer.inputs.memo import SLICES, TABLES, file_key
 from optimizer.inputs.periods import Period, describe_periods, month_of, period_containing, step_values
 from optimizer.inputs.timeslices import GRID_VALUES, ZONE_VALUES, Slices, from_hourly, from_representative_days
 
@@ -213,7 +214,8 @@ def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], l
         if not isinstance(data.get(name), str) or unusable_name(data[name]):
             continue    # not given, or a name that cannot be opened (reported when composing)
         path = Path(data[name])
-        frame, found = read_table(name, path)
+        key = file_key(path)
+        frame, found = TABLES.get((name, key) if key else None, lambda: read_table(name, path))
         for p in found:
             if p.line is None and p.file == display_path(path):   # the file as a whole: name the config line
                 file, line = smap.locate(("data", name))
@@ -279,10 +281,24 @@ def _build_slices(raw: dict, smap: SourceMap, config: Config | None, frames: dic
         return None, problems
     sites = _candidates(frames["sites"], config)
     zones = set(sites["profile_zone"].where(sites["profile_zone"] != "", sites["site_id"]))
+    regions = set(sites["region_id"])
+    data = raw["data"]
+    key = (file_key(data["profiles"]), file_key(data.get("grid_profiles")) if "grid_profiles" in frames else None,
+           tuple(sorted(zones)), tuple(sorted(regions)), settings.model_dump_json(), cluster, seasons)
+    if key[0] is None:
+        key = None
+    return SLICES.get(key, lambda: _hourly_slices(raw, smap, frames, zones, regions, settings, cluster, seasons))
+
+
+def _hourly_slices(raw: dict, smap: SourceMap, frames: dict[str, pd.DataFrame], zones: set, regions: set,
+                   settings: TimeSlices, cluster: bool, seasons: str) -> tuple[Slices | None, list[Problem]]:
+    """Time slices from hourly zone (and grid) profiles of the candidate sites' zones and regions."""
+    profiles = frames["profiles"]
+    file = display_path(raw["data"]["profiles"])
     wide, problems = to_wide(profiles[profiles["zone"].isin(zones)] if zones & set(profiles["zone"]) else profiles,
                              "zone", list(ZONE_VALUES), file)
     grid = frames.get("grid_profiles")
-    grid = grid[grid["region_id"].isin(set(sites["region_id"]))] if grid is not None else None
+    grid = grid[grid["region_id"].isin(regions)] if grid is not None else None
     if grid is not None and not grid.empty and wide is not None:
         grid_wide, found = to_wide(grid, "region_id", list(GRID_VALUES), display_path(raw["data"]["grid_profiles"]))
         problems += found

@@ -51,7 +51,7 @@ def shared_overrides(spec: Sweep) -> list[str]:
 def scenarios(spec: Sweep) -> list[Scenario]:
     """Every scenario of the sweep, in a fixed order (the same file gives the same list)."""
     if spec.design == "scenarios":
-        return [Scenario(s.name, dict(s.set), {k: _label(v) for k, v in s.set.items()},
+        return [Scenario(s.name, dict(s.set), {k: value_label(v) for k, v in s.set.items()},
                          shared_overrides(spec) + [override(k, v) for k, v in s.set.items()])
                 for s in spec.scenarios]
     if spec.design == "grid":
@@ -99,7 +99,8 @@ def _numbered(spec: Sweep, rows: list[tuple[dict, str, dict]]) -> list[Scenario]
         if not origin:
             origin = {name: i for name in values if (i := _index(spec.axes[name], values[name])) is not None}
         labels = {name: _axis_label(spec.axes[name], values[name], origin.get(name)) for name in values}
-        overrides = shared_overrides(spec) + [override(spec.axes[name].key, value) for name, value in values.items()]
+        overrides = shared_overrides(spec) + [override(key, value) for name, value in values.items()
+                                              for key in spec.axes[name].keys]
         out.append(Scenario(f"s{n:0{width}d}", values, labels, overrides, role, origin))
     return out
 
@@ -107,16 +108,16 @@ def _numbered(spec: Sweep, rows: list[tuple[dict, str, dict]]) -> list[Scenario]
 def _axis_label(axis: Axis, value: Any, index: int | None) -> str:
     if axis.labels is not None and index is not None:
         return axis.labels[index]
-    return _label(value)
+    return value_label(value)
 
 
-def _label(value: Any) -> str:
+def value_label(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_label(v)}" for k, v in value.items())
+        return ", ".join(f"{k}: {value_label(v)}" for k, v in value.items())
     if isinstance(value, list):
-        return ", ".join(_label(v) for v in value)
+        return ", ".join(value_label(v) for v in value)
     return str(value)
 
 

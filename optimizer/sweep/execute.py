@@ -98,7 +98,8 @@ def prepare(path: str | Path, out: Path | None = None, store: Path | None = None
                 bundle[digests[file]] = Path(file).read_bytes()
         files[scenario.id] = {key: (digests[file], Path(file).name) for key, file in used.items()}
         raws[scenario.id] = raw
-        hashes[scenario.id] = config_hash(raw, {key: digests[file] for key, file in used.items()})
+        hashed = raw if spec.explain == "all" else {**raw, "sweep_explain": spec.explain}   # results differ
+        hashes[scenario.id] = config_hash(hashed, {key: digests[file] for key, file in used.items()})
     if problems:
         raise InputError(_dedupe(problems))
     try:   # the data of the first scenario, in full (tables, references, data edits; no clustering)
@@ -117,7 +118,7 @@ def _data_files(raw: dict) -> dict[str, str]:
 def _relocated(sweep: SweepFile, scenario: Scenario, problems: list[Problem]) -> list[Problem]:
     """Problems an override caused name the sweep file's line that wrote it, and the scenario."""
     out = []
-    axes = {axis.key.rstrip("*"): name for name, axis in sweep.spec.axes.items()}
+    axes = {key.rstrip("*"): name for name, axis in sweep.spec.axes.items() for key in axis.keys}
     for p in problems:
         if p.file != "--set":
             out.append(p)
@@ -211,7 +212,7 @@ def _client(scheduler: str | None, workers: int, tasks: int):
                                  f"'dask scheduler' and workers with 'dask worker {scheduler}'") from None
     with dask.config.set(LOCAL_SCHEDULER):
         cluster = LocalCluster(n_workers=max(1, min(workers, tasks)), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.CRITICAL)
+                               dashboard_address=":0", silence_logs=logging.CRITICAL)
     return Client(cluster), cluster
 
 
@@ -229,7 +230,7 @@ def _run(client, prepared: Prepared, todo: dict[str, Scenario], outcome: SweepOu
     ends): a worker that dies then takes no other scenario down with it, whatever the scheduler."""
     from distributed import as_completed
 
-    from optimizer.sweep.task import data_bundle, run_scenario
+    from optimizer.sweep.task import data_bundle, run_scenario, warm_up
 
     queue = list(todo.values())
     futures: dict = {}
@@ -240,7 +241,8 @@ def _run(client, prepared: Prepared, todo: dict[str, Scenario], outcome: SweepOu
         for _ in range(min(free, len(queue))):
             s = queue.pop(0)
             h = prepared.hashes[s.id]
-            task = {"raw": prepared.raws[s.id], "files": prepared.files[s.id], "scenario": s.id, "config_hash": h}
+            task = {"raw": prepared.raws[s.id], "files": prepared.files[s.id], "scenario": s.id, "config_hash": h,
+                    "explain": prepared.sweep.spec.explain}
             future = client.submit(run_scenario, task, bundle, key=f"scenario-{s.id}-{h[:12]}-{time.time_ns()}",
                                    pure=False)
             futures[future] = s
@@ -248,6 +250,8 @@ def _run(client, prepared: Prepared, todo: dict[str, Scenario], outcome: SweepOu
 
     total, finished, t0 = len(queue), 0, time.perf_counter()
     try:
+        allowed_failures = client.run_on_scheduler(_scheduler_allowed_failures)
+        client.run(warm_up)   # imports, on every worker at once, outside any scenario's time
         # the data files as a task of their own, not scattered data: a result Dask can compute again
         # when every worker holding it has died
         bundle = client.submit(data_bundle, prepared.bundle, key=f"data-{time.time_ns()}", pure=False)
@@ -256,7 +260,7 @@ def _run(client, prepared: Prepared, todo: dict[str, Scenario], outcome: SweepOu
         top_up()
         for future in running:
             scenario = futures.pop(future)
-            result = _result_of(future, scenario, prepared.hashes[scenario.id])
+            result = _result_of(future, scenario, prepared.hashes[scenario.id], allowed_failures)
             top_up()
             run_dir = _write_run_folder(prepared.folder, scenario, result)
             prepared.store.record(result, str(run_dir) if run_dir else None, attempts=result.pop("attempts", 1))
@@ -278,25 +282,24 @@ def _run(client, prepared: Prepared, todo: dict[str, Scenario], outcome: SweepOu
         client.cancel(list(futures))
 
 
-def _result_of(future, scenario: Scenario, h: str) -> dict:
+def _result_of(future, scenario: Scenario, h: str, allowed_failures: int) -> dict:
     """The task's result, or an error result when its workers died or it was cancelled."""
     from distributed import KilledWorker
 
     try:
         return future.result()
     except KilledWorker as exc:
-        return {"scenario": scenario.id, "config_hash": h, "status": "error", "attempts": _allowed_failures() + 1,
-                "message": f"the worker running it died {_allowed_failures() + 1} times (a crash, or more memory "
+        return {"scenario": scenario.id, "config_hash": h, "status": "error", "attempts": allowed_failures + 1,
+                "message": f"the worker running it died {allowed_failures + 1} times (a crash, or more memory "
                            f"than the worker's share): {exc}"}
     except Exception as exc:   # noqa: BLE001 - recorded; the sweep goes on
         return {"scenario": scenario.id, "config_hash": h, "status": "error",
                 "message": f"{type(exc).__name__}: {exc}"}
 
 
-def _allowed_failures() -> int:
-    import dask
-
-    return int(dask.config.get("distributed.scheduler.allowed-failures", 3))
+def _scheduler_allowed_failures(dask_scheduler=None) -> int:
+    """How many worker deaths a task survives, as the scheduler counts them (run on the scheduler)."""
+    return int(dask_scheduler.allowed_failures)
 
 
 def _write_run_folder(root: Path, scenario: Scenario, result: dict) -> Path | None:

@@ -115,9 +115,10 @@ Distribution = Annotated[Union[Uniform, Triangular, Normal, Discrete], Field(dis
 class Axis(_Part):
     """One assumption to vary: a ``--set`` key and its alternatives."""
 
-    key: str = Field(description="a --set key path: a config key (solver.mip_gap), a data cell "
-                                 "(data.techs.gas_recip.capex_usd_per_kw) or column (data.regions.*.col); a "
-                                 "trailing * multiplies")
+    key: str | list[str] = Field(description="a --set key path: a config key (solver.mip_gap), a data cell "
+                                             "(data.techs.gas_recip.capex_usd_per_kw) or column "
+                                             "(data.regions.*.col); a trailing * multiplies. A list of keys: "
+                                             "each takes the value")
     values: list[Any] | None = Field(None, min_length=1, description="the alternatives (grid, one_at_a_time)")
     labels: list[Label] | None = Field(None, description="a name for each value, shown in reports")
     base: Any = Field(None, description="the value every other axis is tried around (one_at_a_time; default: "
@@ -132,13 +133,17 @@ class Axis(_Part):
             raise ValueError(f"{len(self.labels)} labels for {len(self.values)} values: give one label per value")
         if self.labels is not None and self.values is None:
             raise ValueError("labels name values: give values too")
-        if not self.key.strip() or any(not part.strip() for part in self.key.rstrip("*").split(".")):
-            raise ValueError(f"'{self.key}' is not a key path: write section.key (as for --set)")
+        for key in self.keys:
+            if not key.strip() or any(not part.strip() for part in key.rstrip("*").split(".")):
+                raise ValueError(f"'{key}' is not a key path: write section.key (as for --set)")
+        if not self.keys:
+            raise ValueError("give at least one key")
         return self
 
     @property
-    def multiplies(self) -> bool:
-        return self.key.endswith("*")
+    def keys(self) -> list[str]:
+        """The keys the axis sets (one, or several that take the same value)."""
+        return [self.key] if isinstance(self.key, str) else list(self.key)
 
 
 class NamedScenario(_Part):
@@ -164,6 +169,10 @@ class Sweep(_Part):
     seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the sampled designs")
     timeout_s: float | None = Field(None, gt=0, le=1e7, description="solver time limit of each scenario (its "
                                     "best plan is kept, status time_limit)")
+    explain: Literal["all", "plans", "none"] = Field(
+        "all", description="all: shadow prices of plans and the explanation of infeasible scenarios (as siting "
+                           "run); plans: shadow prices only (an explanation re-solves the model several times); "
+                           "none: neither (the report then cannot say what binds)")
 
     @model_validator(mode="after")
     def _design_needs(self):
@@ -192,7 +201,7 @@ class Sweep(_Part):
             lacking = [name for name, axis in self.axes.items() if axis.values is None]
             if lacking:
                 problems.append(f"design {self.design} needs values for axes {', '.join(lacking)}")
-        keys = [axis.key for axis in self.axes.values()]
+        keys = [key for axis in self.axes.values() for key in axis.keys]
         twice = sorted({k for k in keys if keys.count(k) > 1})
         if twice:
             problems.append(f"two axes vary the same key: {', '.join(twice)}")

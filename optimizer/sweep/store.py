@@ -62,16 +62,16 @@ def config_hash(raw: dict, digests: dict[str, str]) -> str:
     digest); ``name`` and ``description`` do not count, so equal models share one hash."""
     body = {k: v for k, v in raw.items() if k not in ("name", "description")}
     body["data"] = {k: digests.get(k, v) for k, v in (raw.get("data") or {}).items()}
-    text = json.dumps(_plain(body), sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(plain_keys(body), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _plain(value: Any) -> Any:
+def plain_keys(value: Any) -> Any:
     """Keys as text (year keys are numbers in YAML), so that the JSON is canonical."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_keys(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain_keys(v) for v in value]
     return value
 
 

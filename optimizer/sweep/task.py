@@ -27,6 +27,12 @@ STORED_TABLES = ("sites", "capacity", "gpus", "site_power", "energy", "costs", "
                  "binding")   # dispatch stays in the run folder: per hour and large
 
 
+def warm_up() -> None:
+    """Import what a scenario needs, once per worker process, before the first scenario arrives."""
+    import optimizer.pipeline  # noqa: F401
+    import optimizer.report.writer  # noqa: F401
+
+
 def data_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
     """The data files (digest -> bytes) as a task result, which Dask can recompute if lost."""
     return files
@@ -60,7 +66,7 @@ def run_scenario(task: dict, bundle: dict[str, bytes]) -> dict:
         raw["data"] = {**raw["data"], **materialise(task["files"], bundle)}
         config = scratch / "config.yaml"
         config.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
-        out.update(_run(config, scratch / "run"))
+        out.update(_run(config, scratch / "run", task.get("explain", "all")))
     except Exception as exc:   # noqa: BLE001 - every failure of one scenario is recorded, the sweep goes on
         out.update(status="error", message=f"{type(exc).__name__}: {exc}",
                    traceback="".join(traceback.format_exception(exc))[-4000:])
@@ -70,12 +76,12 @@ def run_scenario(task: dict, bundle: dict[str, bytes]) -> dict:
     return out
 
 
-def _run(config: Path, folder: Path) -> dict:
+def _run(config: Path, folder: Path, explain: str = "all") -> dict:
     from optimizer.errors import InputError
     from optimizer.pipeline import run_config
 
     try:
-        outcome = run_config(config, [], folder)
+        outcome = run_config(config, [], folder, explain=explain != "none", explain_infeasible=explain == "all")
     except InputError as exc:
         return {"status": "input_error", "message": exc.render()}
     summary = outcome.summary

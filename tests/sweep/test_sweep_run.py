@@ -48,6 +48,12 @@ def test_a_sweep_on_two_workers_gives_each_config_its_own_answer(grid_sweep, tmp
 
     again = execute(prepare(grid_sweep.sweep.path, out=tmp_path / "out", store=tmp_path / "store.duckdb"))
     assert (again.ran, again.skipped) == (0, 12)
+    frame = api.sweep(grid_sweep.sweep.path, out=tmp_path / "out", store=tmp_path / "store.duckdb", report=False)
+    assert list(frame["objective_usd"]) == list(stored["objective_usd"])
+
+    from optimizer.report.compare import compare_runs   # a sweep's run folders are run folders
+    written = compare_runs([Path(p) for p in stored["run_dir"][:2]], tmp_path / "compare")
+    assert written["html"].is_file()
 
 
 def test_resume_runs_only_what_is_missing_and_equal_configs_once(grid_sweep, tmp_path):
@@ -84,10 +90,10 @@ class Faults(WorkerPlugin):
 
         run, run_scenario = task._run, task.run_scenario
 
-        def faulty_run(config, folder):
+        def faulty_run(config, folder, explain="all"):
             if "boom" in config.read_text():
                 raise RuntimeError("injected failure")
-            return run(config, folder)
+            return run(config, folder, explain)
 
         def dying(task_, bundle):
             if task_["scenario"] == "crash":
@@ -114,7 +120,7 @@ def test_failed_scenarios_are_recorded_and_the_sweep_finishes(tmp_path):
     from optimizer.sweep.execute import LOCAL_SCHEDULER
 
     with dask.config.set(LOCAL_SCHEDULER):
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
                 Client(cluster) as client:
             client.register_plugin(Faults())
             outcome = execute(prepared, client=client)
@@ -141,7 +147,7 @@ def test_a_killed_workers_scenario_is_retried_on_another(grid_sweep):
     from optimizer.sweep.execute import LOCAL_SCHEDULER
 
     with dask.config.set(LOCAL_SCHEDULER), \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
         pids = client.run(os.getpid)
 
@@ -259,3 +265,22 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "cannot reach the Dask scheduler" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_explain_plans_prices_plans_and_skips_explaining_infeasible_ones(tmp_path):
+    from optimizer.sweep.task import run_scenario
+
+    body = {"design": "scenarios", "explain": "plans", "scenarios": [
+        {"name": "fine", "set": {"targets.compute_h100e": {2026: 40}}},
+        {"name": "infeasible", "set": {"targets.compute_h100e": {2026: 500}}}]}
+    prepared = prepare(sweep_file(tmp_path, body), store=tmp_path / "store.duckdb")
+    everything = prepare(sweep_file(tmp_path, {**body, "explain": "all"}, "all.yaml"), store=tmp_path / "s.duckdb")
+    assert prepared.hashes["fine"] != everything.hashes["fine"]   # stored results differ: not shared
+    results = {}
+    for s in prepared.scenarios:
+        task = {"raw": prepared.raws[s.id], "files": prepared.files[s.id], "scenario": s.id,
+                "config_hash": prepared.hashes[s.id], "explain": "plans"}
+        results[s.id] = run_scenario(task, prepared.bundle)
+    assert results["fine"]["status"] == "optimal" and not results["fine"]["tables"]["binding"].empty
+    assert results["infeasible"]["status"] == "infeasible"
+    assert "explanation" not in results["infeasible"]["summary"]

@@ -10,6 +10,7 @@ cash capex what the period pays.
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -42,11 +43,31 @@ def colour(name: str, i: int) -> str:
 
 
 def _png(fig) -> bytes:
+    """The figure as PNG bytes (tight layout, 110 dpi, Agg); the figure is closed.
+
+    ``tight_layout`` leaves a placeholder layout engine on the figure, and with any engine set
+    ``savefig`` first draws the whole figure without rendering it (to run the engine), then draws it
+    again to render: removing the engine once the layout is done saves that first draw. The pixels
+    are the same."""
     buf = io.BytesIO()
     fig.tight_layout()
+    fig.set_layout_engine(None)
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     return buf.getvalue()
+
+
+@contextmanager
+def _no_idle_draws(fig):
+    """Within the block, ``fig.canvas.draw_idle()`` does nothing. geopandas' ``plot`` ends with it, and
+    on Agg that is a full draw of the figure for every layer plotted (some 30 on a national map);
+    the figure is drawn when it is laid out and saved."""
+    canvas = fig.canvas
+    canvas.draw_idle = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        del canvas.draw_idle
 
 
 def _stacked(ax, frame: pd.DataFrame, ylabel: str) -> None:
@@ -417,20 +438,22 @@ def draw_site_map(run: RunData) -> SiteMap | None:
     states = run.state_shapes
     if states is not None and not states.empty:
         drawn.states = ax.add_collection(_state_lines(states))
-    for i, region in enumerate(regions):
-        if region in outlines:
-            outlines[region].plot(ax=ax, color=PALETTE[i % len(PALETTE)], alpha=0.12,
-                                  edgecolor=PALETTE[i % len(PALETTE)], linewidth=0.8, zorder=2)
-            drawn.regions.append(region)
+    with _no_idle_draws(fig):
+        for i, region in enumerate(regions):
+            if region in outlines:
+                outlines[region].plot(ax=ax, color=PALETTE[i % len(PALETTE)], alpha=0.12,
+                                      edgecolor=PALETTE[i % len(PALETTE)], linewidth=0.8, zorder=2)
+                drawn.regions.append(region)
+        for i, region in enumerate(regions):
+            group = points[points.region_id == region]
+            chosen = group[group.selected]
+            group.plot(ax=ax, color="none", edgecolor=PALETTE[i % len(PALETTE)], markersize=40, linewidth=1,
+                       zorder=3)
+            if not chosen.empty:
+                chosen.plot(ax=ax, color=PALETTE[i % len(PALETTE)],
+                            markersize=(30 + peak[chosen.index] / 5).to_numpy(), alpha=0.8, zorder=4)
     # marker radii, points: the ring (40 pt²) and, for a chosen site, its dot (30 + MW / 5 pt²)
     radii = [math.sqrt(max(40.0, 30 + mw / 5 if chosen else 0.0)) / 2 for chosen, mw in zip(points["selected"], peak)]
-    for i, region in enumerate(regions):
-        group = points[points.region_id == region]
-        chosen = group[group.selected]
-        group.plot(ax=ax, color="none", edgecolor=PALETTE[i % len(PALETTE)], markersize=40, linewidth=1, zorder=3)
-        if not chosen.empty:
-            chosen.plot(ax=ax, color=PALETTE[i % len(PALETTE)], markersize=(30 + peak[chosen.index] / 5).to_numpy(),
-                        alpha=0.8, zorder=4)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect(aspect)

@@ -27,7 +27,8 @@ distribution; ``pending`` scenarios (not run yet) are counted and left out too.
 - ``scenarios`` (named scenarios): no axes, no swings.
 
 **Where the plan changes**: per axis, the scenarios grouped by the axis's value (one_at_a_time: the
-axis's own scenarios and the base; grid: all; sampled designs: the lowest, middle and highest third
+axis's own scenarios and the base; grid: those with every other axis at its base value, ``base``
+or the middle value; sampled designs: the lowest, middle and highest third
 of the draws); the most common plan of each group (sites chosen and mix: the dominant power source,
 most MW, then the others holding at least 20% of the plan's MW; scenarios without a plan count as
 "no plan"), and where it differs from the group before.
@@ -480,7 +481,8 @@ def plan_changes(data: SweepData) -> pd.DataFrame:
                 if not part.empty:
                     groups.append((_range_label(name, part["axis_values"], axis), part))
         else:
-            part = finished[finished["role"].isin([axis, "base"])] if design == "one_at_a_time" else finished
+            part = finished[finished["role"].isin([axis, "base"])] if design == "one_at_a_time" \
+                else _base_slice(data, finished, axis)
             part = part[part["axis_values"].map(lambda v: axis in v)]
             keys = part["axis_values"].map(lambda v: value_key(v[axis]))
             order, labels = value_order(data, axis), _labels_of(data, axis)
@@ -497,6 +499,19 @@ def plan_changes(data: SweepData) -> pd.DataFrame:
                          "sites": plan[0], "mix": plan[1], "share": top / len(part), "change": change})
             before = plan
     return pd.DataFrame(rows, columns=columns)
+
+
+def _base_slice(data: SweepData, finished: pd.DataFrame, axis: str) -> pd.DataFrame:
+    """A grid's scenarios with every axis but ``axis`` at its base value (``base``, or the middle
+    value): one scenario per value of ``axis``, so a change is the axis's doing. All scenarios when
+    the sweep has no spec or the slice is empty."""
+    if data.spec is None:
+        return finished
+    from optimizer.sweep.spec import oat_base
+
+    bases = {name: value_key(oat_base(a)) for name, a in data.spec.axes.items() if name != axis}
+    at_base = finished["axis_values"].map(lambda v: all(value_key(v.get(n)) == k for n, k in bases.items()))
+    return finished[at_base.to_numpy()] if at_base.any() else finished
 
 
 def _change_text(before: tuple[str, str], after: tuple[str, str]) -> str:

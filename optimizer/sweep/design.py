@@ -98,14 +98,14 @@ def _numbered(spec: Sweep, rows: list[tuple[dict, str, dict]]) -> list[Scenario]
     for n, (values, role, origin) in enumerate(rows, start=1):
         if not origin:
             origin = {name: i for name in values if (i := _index(spec.axes[name], values[name])) is not None}
-        labels = {name: _axis_label(spec.axes[name], values[name], origin.get(name)) for name in values}
+        labels = {name: axis_label(spec.axes[name], values[name], origin.get(name)) for name in values}
         overrides = shared_overrides(spec) + [override(key, value) for name, value in values.items()
                                               for key in spec.axes[name].keys]
         out.append(Scenario(f"s{n:0{width}d}", values, labels, overrides, role, origin))
     return out
 
 
-def _axis_label(axis: Axis, value: Any, index: int | None) -> str:
+def axis_label(axis: Axis, value: Any, index: int | None) -> str:
     if axis.labels is not None and index is not None:
         return axis.labels[index]
     return value_label(value)

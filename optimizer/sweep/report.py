@@ -515,6 +515,22 @@ def _sensitivity_html(data: SweepData, sens: pd.DataFrame, charts: dict[str, Swe
     return "\n".join(parts)
 
 
+def _base_labels(data: SweepData) -> dict[str, str]:
+    """Each axis's base value as labelled in the sweep file."""
+    if data.spec is None:
+        return {}
+    from optimizer.sweep.design import axis_label
+    from optimizer.sweep.spec import oat_base
+
+    out = {}
+    for name, axis in data.spec.axes.items():
+        base = oat_base(axis)
+        if base is not None:
+            index = next((i for i, v in enumerate(axis.values or []) if v == base), None)
+            out[name] = axis_label(axis, base, index)
+    return out
+
+
 def _changes_html(data: SweepData, changes: pd.DataFrame) -> str:
     esc = html_text
     parts = ["<h2>Where the plan changes</h2>"]
@@ -523,7 +539,8 @@ def _changes_html(data: SweepData, changes: pd.DataFrame) -> str:
                      else "<p>(no finished scenario yet)</p>")
         return "\n".join(parts)
     group = {"one_at_a_time": "the axis's value, every other axis at base",
-             "grid": "the axis's value, over every combination of the other axes"}.get(
+             "grid": "the axis's value, every other axis at its base value (its base, or the middle value: "
+                     + ", ".join(f"{a} {b}" for a, b in _base_labels(data).items()) + ")"}.get(
         data.design, "the lowest, middle and highest third of the axis's draws")
     parts.append(f"<p>The most common plan (mix: the sources with the dominant source (most MW) first, then the "
                  f"others with at least {MIX_SHARE:.0%} of the plan's MW; and the sites chosen) by {esc(group)}.</p>")

@@ -229,10 +229,11 @@ class Sweep(_Part):
 
 
 def oat_base(axis: Axis) -> Any:
-    """The value of an axis while the others vary: ``base``, else the middle of ``values``."""
+    """The value of an axis while the others vary: ``base``, else the middle of ``values`` (None for a
+    sampled axis without either)."""
     if axis.base is not None:
         return axis.base
-    return axis.values[(len(axis.values) - 1) // 2]
+    return axis.values[(len(axis.values) - 1) // 2] if axis.values else None
 
 
 class SweepFile:

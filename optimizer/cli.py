@@ -181,6 +181,46 @@ def compare(runs: List[Path] = typer.Argument(..., metavar="RUN_FOLDER", show_de
         console.print(f"{kind}: {path}", markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command()
+@stoppable
+def alternatives(config: Path = ConfigArgument,
+                 slack: Optional[float] = typer.Option(None, "--slack", min=0.0, max=1.0, metavar="SHARE",
+                                                       help="how much dearer than the optimum, e.g. 0.02 (default: "
+                                                            "the config's alternatives.slack, 0.02)"),
+                 count: Optional[int] = typer.Option(None, "--count", min=1, max=100, metavar="N",
+                                                     help="alternatives to look for (default 8)"),
+                 threshold: Optional[float] = typer.Option(None, "--threshold", min=0.0, max=1.0, metavar="D",
+                                                           help="plans closer than this are the same (default 0.1)"),
+                 method: Optional[str] = typer.Option(None, "--method", metavar="hsj|random",
+                                                      help="Hop-Skip-Jump (default) or random directions"),
+                 space: Optional[List[str]] = typer.Option(None, "--space", metavar="sites|power|gpus",
+                                                           help="what alternatives differ in (repeatable; default all)"),
+                 out: Optional[Path] = typer.Option(None, "--out", metavar="FOLDER",
+                                                    help="output folder (default: a new folder under runs/)"),
+                 set_: Optional[List[str]] = SetOption, quiet: bool = QuietOption) -> None:
+    """Near-optimal alternatives: plans within a cost slack of the optimum that differ most from it."""
+    from optimizer.alternatives.run import run_alternatives
+    from optimizer.errors import Problem
+    from optimizer.progress import for_console
+    from optimizer.terminal import print_alternatives
+
+    bad = [Problem("--method", None, "method", f"unknown method '{method}'", "use hsj or random")] \
+        if method not in (None, "hsj", "random") else []
+    bad += [Problem("--space", None, "space", f"unknown part '{p}'", "use sites, power or gpus")
+            for p in space or [] if p not in ("sites", "power", "gpus")]
+    if bad:
+        raise InputError(bad)
+    progress = for_console(err_console, quiet)
+    try:
+        outcome = run_alternatives(config, set_ or [], out, progress=progress, slack=slack, count=count,
+                                   threshold=threshold, method=method, space=space)
+    finally:
+        progress.close()
+    print_alternatives(console, outcome)
+    if outcome.status not in ("optimal",):
+        raise typer.Exit(EXIT_NO_SOLUTION)
+
+
 StoreOption = typer.Option(None, "--store", metavar="FILE", help="the run store (default: runs/runs.duckdb)")
 
 

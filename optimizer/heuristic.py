@@ -77,9 +77,9 @@ def root_plan(form: StandardForm, options: Solver, progress: Progress, log=None)
                     lp_seconds, time.perf_counter() - t1)
 
 
-def start_from(h: highspy.Highs, plan: RootPlan) -> None:
-    """Hand the plan to a Highs instance of the full model as its first incumbent."""
+def start_from(h: highspy.Highs, x) -> None:
+    """Hand a plan (its column values) to a Highs instance of the full model as its first incumbent."""
     start = highspy.HighsSolution()
-    start.col_value = plan.x.tolist()
+    start.col_value = list(map(float, x))
     start.value_valid = True
     h.setSolution(start)

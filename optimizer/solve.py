@@ -138,17 +138,28 @@ def solve_active(m: pyo.ConcreteModel, options: Solver, progress: Progress | Non
         form = compile_model(m)
     except InfeasibleConstraintException as exc:
         return Solution("infeasible", False, message=str(exc))
+    return solve_form(form, options, progress, log, t0)
+
+
+def solve_form(form: StandardForm, options: Solver, progress: Progress | None = None,
+               log: "SolveLog | None" = None, t0: float | None = None, start=None) -> Solution:
+    """Solve a compiled model (the root heuristic first, where it applies) and load the plan into
+    its Pyomo variables. ``t0``: when the handoff began (its time is reported). ``start``: a feasible
+    point (column values) HiGHS takes as its first incumbent (the root heuristic is then skipped)."""
+    t0 = time.perf_counter() if t0 is None else t0
     try:
         h = to_highs(form, options, log)
         handoff = time.perf_counter() - t0
         t1 = time.perf_counter()
-        plan = _root_plan(form, options, progress, log)
+        plan = _root_plan(form, options, progress, log) if start is None else None
+        if start is not None:
+            start_from(h, start)
         if plan is not None and (plan.gap <= options.mip_gap or STOP.requested):
             # proven within the gap (no branch and bound needed), or stopped: the plan found so far
             solution = _from_root(plan, form.maximise, "interrupted" if STOP.requested else "optimal")
             return _finish(solution, plan.highs, form, options, handoff, time.perf_counter() - t1)
         if plan is not None:
-            start_from(h, plan)
+            start_from(h, plan.x)
             h.setOptionValue("time_limit", max(1.0, options.time_limit_s - (time.perf_counter() - t1)))
             progress.stage(f"solving with HiGHS from the plan found (gap {plan.gap:.2%} to the LP bound)")
         if run_highs(h, progress, form.maximise) == highspy.HighsStatus.kError and \

@@ -197,3 +197,21 @@ def print_stored_scenario(console: Console, store, ident: str) -> None:
         table.add_row("config hash", row.config_hash)
         table.add_row("run folder", escape(display_path(row.run_dir)) if row.run_dir else "-")
         console.print(table)
+
+
+def print_alternatives(console: Console, outcome) -> None:
+    """``siting alternatives``: one line per plan (cost, gap, what distinguishes it) and where they are."""
+    s = outcome.summary
+    if not outcome.plans:
+        console.print(f"{s.get('status')}: {s.get('message', '')}", markup=False, highlight=False, soft_wrap=True)
+        return
+    table = Table(title=escape(f"{len(outcome.plans) - 1} alternatives within {s['slack']:.1%} "
+                               f"({s['distinct_plans']} distinct plans; {s['stopped']})"))
+    for column in ("plan", "net present cost", "over the optimum", "campuses", "what differs"):
+        table.add_column(column)
+    for p in outcome.plans:
+        table.add_row("optimum" if p["alternative"] == 0 else str(p["alternative"]), _busd(p["objective_usd"]),
+                      f"{p['gap_to_optimum']:+.2%}", str(len(p["sites"])), escape(p["differs"]))
+    console.print(table)
+    console.print(f"report: {display_path(outcome.out_dir / 'alternatives.html')}", markup=False, highlight=False,
+                  soft_wrap=True)

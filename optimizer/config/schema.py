@@ -276,6 +276,30 @@ class Solver(Section):
         default_factory=dict, description="further HiGHS options by name, e.g. mip_heuristic_effort: 0.2")
 
 
+class Alternatives(Section):
+    """Near-optimal alternatives (``siting alternatives``): plans within ``slack`` of the least cost that
+    differ as much as possible from the optimum and from each other (docs/formulation.md,
+    "Near-optimal alternatives")."""
+
+    slack: float = Field(0.02, gt=0, le=1, description="how much dearer than the optimum an alternative may be, "
+                                                       "as a share of its net present cost (0.02: 2%)")
+    count: int = Field(8, ge=1, le=100, description="alternatives to look for (besides the optimum)")
+    threshold: float = Field(0.1, ge=0, le=1, description="plans closer than this (0 to 1: the mean of the "
+                                                          "campus, MW-by-source and GPU-product distances) are the "
+                                                          "same plan")
+    method: Literal["hsj", "random"] = Field("hsj", description="hsj: Hop-Skip-Jump, each alternative avoids "
+                                             "what earlier plans used; random: random directions in the space")
+    space: list[Literal["sites", "power", "gpus"]] = Field(
+        default_factory=lambda: ["sites", "power", "gpus"], min_length=1,
+        description="what alternatives should differ in: campuses, MW by source, GPU products")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the random directions")
+    mip_gap: float = Field(0.1, ge=0, le=1, description="how close to its best each alternative's search must "
+                                                         "come (the distance objective, not the cost: any plan "
+                                                         "within the slack is a valid alternative)")
+    time_limit_s: float = Field(60.0, gt=0, le=MAX_TIME_LIMIT_S, description="seconds for each alternative's "
+                                                                              "search (its best plan is kept)")
+
+
 class Config(Section):
     """A whole scenario."""
 
@@ -300,4 +324,5 @@ class Config(Section):
     policy: Policy = Policy()
     reliability: Reliability = Reliability()
     solver: Solver = Solver()
+    alternatives: Alternatives = Alternatives()
     constraints: list[UserConstraint] = Field(default_factory=list)

@@ -197,6 +197,11 @@ def alternatives(config: Path = ConfigArgument,
                                                            help="what alternatives differ in (repeatable; default all)"),
                  out: Optional[Path] = typer.Option(None, "--out", metavar="FOLDER",
                                                     help="output folder (default: a new folder under runs/)"),
+                 workers: Optional[int] = typer.Option(None, "--workers", min=1, metavar="N",
+                                                       help="--method random: solve directions on N local Dask "
+                                                            "workers at once"),
+                 scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS",
+                                                         help="--method random: solve directions on a Dask cluster"),
                  set_: Optional[List[str]] = SetOption, quiet: bool = QuietOption) -> None:
     """Near-optimal alternatives: plans within a cost slack of the optimum that differ most from it."""
     from optimizer.alternatives.run import run_alternatives
@@ -212,8 +217,8 @@ def alternatives(config: Path = ConfigArgument,
         raise InputError(bad)
     progress = for_console(err_console, quiet)
     try:
-        outcome = run_alternatives(config, set_ or [], out, progress=progress, slack=slack, count=count,
-                                   threshold=threshold, method=method, space=space)
+        outcome = run_alternatives(config, set_ or [], out, progress=progress, workers=workers, scheduler=scheduler,
+                                   slack=slack, count=count, threshold=threshold, method=method, space=space)
     finally:
         progress.close()
     print_alternatives(console, outcome)

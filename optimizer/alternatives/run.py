@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -66,9 +67,12 @@ def search_options(solver, settings: Settings):
 
 
 def run_alternatives(config_path: str | Path, overrides: Iterable[str] = (), out: Path | None = None,
-                     runs_root: Path = Path("runs"), progress: Progress | None = None, **given) -> AlternativesOutcome:
+                     runs_root: Path = Path("runs"), progress: Progress | None = None, workers: int | None = None,
+                     scheduler: str | None = None, **given) -> AlternativesOutcome:
     """Solve the optimum and search alternatives (``given``: slack, count, threshold, method, space, seed
-    in place of the config's ``alternatives`` block); write the folder."""
+    in place of the config's ``alternatives`` block); write the folder. With ``method: random`` and
+    ``workers`` (a LocalCluster) or ``scheduler`` (a Dask cluster), the directions are solved as
+    Dask tasks, as many at once as there are worker threads."""
     from optimizer.inputs.load import load_all
     from optimizer.run_folder import claim
 
@@ -83,7 +87,7 @@ def run_alternatives(config_path: str | Path, overrides: Iterable[str] = (), out
     settings = settings_of(inputs.config, **given)
     folder = claim(out, runs_root, f"{inputs.config.name or Path(config_path).stem}-alternatives")
     try:
-        outcome = _search(inputs, loaded.raw, settings, folder.partial, progress)
+        outcome = _search(inputs, loaded.raw, settings, folder.partial, progress, workers, scheduler)
     except BaseException:
         folder.abandon()
         raise
@@ -92,11 +96,13 @@ def run_alternatives(config_path: str | Path, overrides: Iterable[str] = (), out
     return outcome
 
 
-def _search(inputs, raw: dict, settings: Settings, out_dir: Path, progress: Progress) -> AlternativesOutcome:
+def _search(inputs, raw: dict, settings: Settings, out_dir: Path, progress: Progress, workers: int | None = None,
+            scheduler: str | None = None) -> AlternativesOutcome:
     from optimizer.model.build import build_model
     from optimizer.pipeline import RunOutcome, _explain, explain_summary, make_summary, objective_parts
     from optimizer.results import read_results
-    from optimizer.solve import SolveLog, solve, solve_form
+    from optimizer.handoff import load_values
+    from optimizer.solve import Solution, SolveLog, solve, solve_form
 
     progress.stage("building the model")
     t0 = time.perf_counter()
@@ -131,24 +137,30 @@ def _search(inputs, raw: dict, settings: Settings, out_dir: Path, progress: Prog
         written.append(_figures(plan, optimum, summary, results, inputs))
 
     write(optimum, solution)
-    last: dict = {}
     options = search_options(inputs.config.solver, settings)
 
-    def solve_alternative(f, start):
-        progress.stage(f"alternative {len(written)}: solving within {settings.slack:.1%} of the least cost")
-        sol = solve_form(f, options, progress, log, start=start)
-        last["solution"] = sol
-        x = np.array([v.value if v.value is not None else 0.0 for v in form.columns]) if sol.has_solution else None
-        return sol.status, sol.has_solution, x
+    def solve_here(problems):
+        out = []
+        for f, start in problems:
+            progress.stage(f"alternative {len(written)}: solving within {settings.slack:.1%} of the least cost")
+            t1 = time.perf_counter()
+            sol = solve_form(f, options, progress, log, start=start)
+            x = np.array([v.value if v.value is not None else 0.0 for v in form.columns]) if sol.has_solution else None
+            out.append((sol.status, sol.has_solution, x, time.perf_counter() - t1))
+        return out
 
     def keep(plan: Plan) -> None:
-        sol = last["solution"]
-        sol.status, sol.objective, sol.bound = "feasible", plan.cost_musd, solution.bound
-        sol.mip_gap = (plan.cost_musd - solution.bound) / abs(plan.cost_musd) if plan.cost_musd else 0.0
-        write(plan, sol)
+        load_values(form, plan.x, round_integers=not inputs.config.solver.relax_integrality)
+        gap = (plan.cost_musd - solution.bound) / abs(plan.cost_musd) if plan.cost_musd else 0.0
+        write(plan, Solution("feasible", True, objective=plan.cost_musd, bound=solution.bound, mip_gap=gap,
+                             solve_seconds=plan.seconds, model_size=form.size))
 
-    found = search(form, optimum, space, solve_alternative, settings.slack, settings.count, settings.threshold,
-                   settings.method, settings.seed, on_plan=keep)
+    parallel = settings.method == "random" and (workers or scheduler)
+    with _workers(scheduler, workers, settings.count) if parallel else _no_workers() as client:
+        solve_many = _on_dask(client, options, progress) if client is not None else solve_here
+        found = search(form, optimum, space, solve_many, settings.slack, settings.count, settings.threshold,
+                       settings.method, settings.seed, on_plan=keep,
+                       batch=_capacity(client) if client is not None else 1)
     frame = pd.DataFrame(written)
     tables = out_dir / "tables"
     tables.mkdir(exist_ok=True)
@@ -165,6 +177,39 @@ def _search(inputs, raw: dict, settings: Settings, out_dir: Path, progress: Prog
     progress.stage("writing the alternatives report")
     write_alternatives_report(out_dir, summary)
     return AlternativesOutcome("optimal", out_dir, summary, found, written)
+
+
+@contextmanager
+def _workers(scheduler: str | None, workers: int | None, tasks: int):
+    """A Dask client for the directions (the sweep engine's LocalCluster, or the cluster named)."""
+    from optimizer.sweep.execute import _client, _close
+
+    client, cluster = _client(scheduler, workers or 1, tasks)
+    try:
+        yield client
+    finally:
+        _close(client, cluster)
+
+
+@contextmanager
+def _no_workers():
+    yield None
+
+
+def _capacity(client) -> int:
+    return max(1, sum(client.nthreads().values()))
+
+
+def _on_dask(client, options, progress: Progress):
+    """solve_many on Dask: each direction's model (without its Pyomo links) as one task."""
+    from optimizer.alternatives.search import light, solve_direction
+
+    def solve_many(problems):
+        progress.stage(f"solving {len(problems)} directions on {_capacity(client)} Dask workers")
+        futures = [client.submit(solve_direction, light(f), options, start, pure=False) for f, start in problems]
+        return client.gather(futures)
+
+    return solve_many
 
 
 def _write_plan(run, raw: dict, progress: Progress, number: int) -> None:

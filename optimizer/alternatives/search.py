@@ -173,46 +173,69 @@ class Search:
     statuses: list[str] = field(default_factory=list)
 
 
-def search(form: StandardForm, optimum: Plan, space: DecisionSpace, solve, slack: float, count: int,
-           threshold: float, method: str = "hsj", seed: int = 0, on_plan=None) -> Search:
-    """Find up to ``count`` alternatives to ``optimum`` within ``slack``. ``solve(form, start)`` solves a
-    compiled model from a feasible start (the earlier plan best for the new objective) and returns
-    (status, has_solution, x); ``on_plan(plan)`` is called for every
-    plan kept (its values are loaded in the model at that moment)."""
+def search(form: StandardForm, optimum: Plan, space: DecisionSpace, solve_many, slack: float, count: int,
+           threshold: float, method: str = "hsj", seed: int = 0, on_plan=None, batch: int = 1) -> Search:
+    """Find up to ``count`` alternatives to ``optimum`` within ``slack``.
+
+    ``solve_many([(form, start), ...])`` solves compiled models, each from a feasible start (the
+    earlier plan best for its objective), and returns one (status, has_solution, x, seconds) each:
+    one after another, or at once on Dask workers. ``hsj`` asks for one direction at a time (each
+    depends on the plans before); ``random`` for up to ``batch`` at once (drawn in the same order
+    whatever the batch, so the directions depend on the seed alone). ``on_plan(plan)`` is called
+    for every plan kept, in order."""
     parts = tuple(space.groups)
     alt = with_cost_row(form, optimum.cost_musd, slack)
     rng = np.random.default_rng(seed)
     found = Search([optimum])
-    attempts = count if method == "hsj" else 3 * count     # random directions may repeat: try more
-    for _ in range(attempts):
-        if len(found.plans) > count:
-            break
-        weights = hsj_weights(alt, space, found.plans) if method == "hsj" else \
-            random_weights(alt, space, found.plans, rng)
-        t0 = time.perf_counter()
-        start = min((p.x for p in found.plans), key=lambda x: float(weights @ x))   # within the slack: a start
-        status, ok, x = solve(dataclasses.replace(alt, cost=weights, offset=0.0, maximise=False), start)
-        found.statuses.append(status)
-        if not ok:
-            found.stopped = f"no plan for direction {len(found.statuses)} ({status})"
-            break
-        plan = Plan(len(found.plans), float(form.cost @ x + form.offset), space.quantities(x), x,
-                    seconds=time.perf_counter() - t0)
-        plan.nearest = min(distance(plan, p, parts) for p in found.plans)
-        if plan.nearest < threshold:
-            found.repeats += 1
-            if method == "hsj":
-                found.stopped = (f"alternative {len(found.plans)} repeats an earlier plan (distance "
-                                 f"{plan.nearest:.3f} < {threshold}): no other plan this far apart within the slack")
+    left = count if method == "hsj" else 3 * count     # random directions may repeat: try more
+    while left > 0 and len(found.plans) <= count and not found.stopped:
+        n = 1 if method == "hsj" else min(batch, left, count + 1 - len(found.plans))
+        left -= n
+        directions = [hsj_weights(alt, space, found.plans) if method == "hsj" else
+                      random_weights(alt, space, found.plans, rng) for _ in range(n)]
+        problems = [(dataclasses.replace(alt, cost=w, offset=0.0, maximise=False),
+                     min((p.x for p in found.plans), key=lambda x, w=w: float(w @ x)))   # within the slack
+                    for w in directions]
+        for status, ok, x, seconds in solve_many(problems):
+            found.statuses.append(status)
+            if not ok:
+                found.stopped = f"no plan for direction {len(found.statuses)} ({status})"
                 break
-            continue
-        found.plans.append(plan)
-        if on_plan is not None:
-            on_plan(plan)
+            if len(found.plans) > count:
+                break
+            plan = Plan(len(found.plans), float(form.cost @ x + form.offset), space.quantities(x), x,
+                        seconds=seconds)
+            plan.nearest = min(distance(plan, p, parts) for p in found.plans)
+            if plan.nearest < threshold:
+                found.repeats += 1
+                if method == "hsj":
+                    found.stopped = (f"alternative {len(found.plans)} repeats an earlier plan (distance "
+                                     f"{plan.nearest:.3f} < {threshold}): no other plan this far apart within the "
+                                     f"slack")
+                    break
+                continue
+            found.plans.append(plan)
+            if on_plan is not None:
+                on_plan(plan)
     if not found.stopped:
         found.stopped = f"{count} alternatives found" if len(found.plans) > count else \
-            f"{len(found.plans) - 1} alternatives in {attempts} random directions ({found.repeats} repeats)"
+            f"{len(found.plans) - 1} alternatives in {len(found.statuses)} random directions ({found.repeats} repeats)"
     return found
+
+
+def light(form: StandardForm) -> StandardForm:
+    """``form`` without its links to the Pyomo model (columns, row labels): what a worker needs to solve it."""
+    return dataclasses.replace(form, columns=[], pyomo_rows=[], blocks=[])
+
+
+def solve_direction(form: StandardForm, options, start) -> tuple[str, bool, np.ndarray | None, float]:
+    """Solve one alternative's model on a worker (no Pyomo model there): status, plan found, x, seconds."""
+    from optimizer.solve import solve_form
+
+    t0 = time.perf_counter()
+    solution = solve_form(form, options, start=start)
+    x = np.asarray(solution.highs.getSolution().col_value) if solution.has_solution else None
+    return solution.status, solution.has_solution, x, time.perf_counter() - t0
 
 
 def describe_difference(plan: Plan, optimum: Plan, names: dict[str, str] | None = None) -> str:

@@ -126,3 +126,15 @@ def test_alternatives_need_a_cost_objective(tmp_path, monkeypatch, capsys):
     assert code == 2 and "alternatives compare costs" in capsys.readouterr().err
     assert run_cli(monkeypatch, "alternatives", config, "--method", "spores") == 2
     assert "unknown method" in capsys.readouterr().err
+
+
+def test_random_directions_run_as_dask_tasks(tmp_path):
+    here = run_alternatives(sites_case(tmp_path / "case", n=4), out=tmp_path / "here", slack=0.05, count=3,
+                            method="random", seed=3)
+    there = run_alternatives(sites_case(tmp_path / "case", n=4), out=tmp_path / "there", slack=0.05, count=3,
+                             method="random", seed=3, workers=2)
+    assert len(there.plans) == len(here.plans) >= 3
+    best = there.plans[0]["objective_usd"]
+    assert all(p["objective_usd"] <= best * 1.05 * (1 + 1e-9) for p in there.plans)
+    assert len({tuple(p["sites"]) for p in there.plans}) == len(there.plans)
+    assert (there.out_dir / "alt-3" / "report.html").is_file()

@@ -106,3 +106,18 @@ def sweep(path: str | Path, workers: int | None = None, scheduler: str | None = 
 
         write_sweep_report(prepared.store, prepared.name, prepared.folder, prepared.sweep.spec)
     return prepared.store.scenarios(prepared.name)
+
+
+def alternatives(config: str | Path, overrides: Overrides = None, out: str | Path | None = None,
+                 **settings) -> pd.DataFrame:
+    """Near-optimal alternatives, as ``siting alternatives`` finds them (``settings``: slack, count,
+    threshold, method, space, seed, workers, scheduler; the config's ``alternatives`` block for the
+    rest). Writes the alternatives folder (``out``, or a new one under runs/) and returns one row per
+    plan: cost, gap to the optimum, campuses, MW by source, h100e by product, what differs."""
+    from optimizer.alternatives.run import run_alternatives
+
+    outcome = run_alternatives(config, override_texts(overrides), Path(out) if out is not None else None, **settings)
+    frame = pd.DataFrame(outcome.plans)
+    frame.attrs["folder"] = outcome.out_dir
+    frame.attrs["summary"] = outcome.summary
+    return frame

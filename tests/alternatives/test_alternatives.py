@@ -48,6 +48,15 @@ def test_two_equally_cheap_campuses_give_both(tmp_path):
     assert table.count("\n") == 3
 
 
+def test_the_python_api_returns_the_plans(tmp_path):
+    from optimizer import api
+
+    frame = api.alternatives(sites_case(tmp_path / "case"), {"solver.mip_gap": 0.0}, out=tmp_path / "alt",
+                             slack=0.01, count=2)
+    assert len(frame) == 2 and list(frame["objective_usd"]) == pytest.approx([COST_40] * 2, rel=1e-9)
+    assert frame.attrs["summary"]["distinct_plans"] == 2 and frame.attrs["folder"] == tmp_path / "alt"
+
+
 def test_only_the_plan_within_the_slack_is_returned(tmp_path):
     # B costs 10 million more to open: 20% more than the whole plan at A, far outside a 2% slack
     outcome = run_alternatives(sites_case(tmp_path / "case", extra_capex_b=10e6), out=tmp_path / "alt",

@@ -369,7 +369,7 @@ def _place_labels(ax, points, radii_pt) -> list:
     import numpy as np
 
     fig = ax.figure
-    fig.canvas.draw()                       # final axes position (after the aspect) and a renderer
+    fig.draw_without_rendering()            # final axes position (after the aspect), no pixels
     renderer = fig.canvas.get_renderer()
     px = fig.dpi / 72.0
     frame = ax.get_window_extent(renderer)

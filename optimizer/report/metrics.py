@@ -391,7 +391,15 @@ def schedule(run: RunData) -> pd.DataFrame:
     cap_p = period_labels(cap) if not cap.empty else pd.Series(dtype=object)
     power_p, added = period_labels(power), _added_gpus(gpus)
     online_column = "online_period" if "online_period" in sites.columns else "online_year"
-    for _, site in sites[sites.selected].iterrows():
+    chosen = sites[sites.selected]
+    if chosen.empty:
+        return pd.DataFrame(rows, columns=["site", axis, "built"])
+    # row positions per (site, period label), in row order: one pass over each table, not a mask per pair
+    power_rows = _rows_by(power.site_id, power_p)
+    cap_rows = _rows_by(cap.site_id, cap_p) if not cap.empty else {}
+    added = added[(added.added > 0).to_numpy()]
+    added_rows = _rows_by(added.site_id, added.period)
+    for _, site in chosen.iterrows():
         sid = site["site_id"]
         periods = in_time_order(power_p[(power.site_id == sid).to_numpy()])
         online = label_text(site.get(online_column))
@@ -400,10 +408,10 @@ def schedule(run: RunData) -> pd.DataFrame:
             parts = []
             if online == y:
                 parts.append("campus opens")
-            up = power.loc[((power.site_id == sid) & (power_p == y)).to_numpy(), "grid_upgrade_mw"].sum()
+            up = power["grid_upgrade_mw"].iloc[power_rows.get((sid, y), [])].sum()
             if up >= SHOWN_MW:
                 parts.append(f"grid +{up:,.0f} MW")
-            here = cap[((cap.site_id == sid) & (cap_p == y)).to_numpy()] if not cap.empty else cap
+            here = cap.iloc[cap_rows.get((sid, y), [])] if not cap.empty else cap
             for _, c in here.iterrows():
                 if c["tech_id"] in rented:
                     continue
@@ -418,11 +426,20 @@ def schedule(run: RunData) -> pd.DataFrame:
                     parts.append(f"{tech} +{change:,.0f} MW rented")
                 elif change <= -SHOWN_MW:
                     parts.append(f"{tech} −{-change:,.0f} MW returned")
-            for _, g in added[(added.site_id == sid) & (added.period == y) & (added.added > 0)].iterrows():
+            for _, g in added.iloc[added_rows.get((sid, y), [])].iterrows():
                 parts.append(f"{g['gpu_id']} +{g['added']:,.0f} GPUs")
             if parts:
                 rows.append({"site": sid, axis: y, "built": "; ".join(parts)})
     return pd.DataFrame(rows, columns=["site", axis, "built"])
+
+
+def _rows_by(sites: pd.Series, periods: pd.Series) -> dict[tuple, list[int]]:
+    """Row positions per (site, period label), each list in row order; rows without a label are left out."""
+    out: dict[tuple, list[int]] = {}
+    for i, key in enumerate(zip(sites, periods)):
+        if key[1] is not None:
+            out.setdefault(key, []).append(i)
+    return out
 
 
 def capacity_table(run: RunData) -> pd.DataFrame:

@@ -4,9 +4,15 @@ as PNG files in ``report_files/``, and ``results.xlsx`` with every result table 
 from __future__ import annotations
 
 import base64
+import datetime
+import math
+from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from optimizer.report.charts import Chart, all_charts
 from optimizer.report.escape import html_text, is_formula_like, md_cell, md_code_block, md_text
@@ -43,16 +49,26 @@ SECTIONS = [("What binds", []), ("Build schedule", ["schedule", "timeline", "map
 
 
 def build_report(folder: str | Path) -> dict[str, Path]:
-    """Write report.html, report.md (+ report_files/) and results.xlsx into the run folder."""
+    """Write report.html, report.md (+ report_files/) and results.xlsx into the run folder. Each chart
+    is drawn once and its PNG bytes go into both reports; the tables both show are made once."""
     run = read_run(folder)
     charts = all_charts(run)
     head = headline(run)
+    tables = report_tables(run)
     paths = {"html": run.folder / "report.html", "markdown": run.folder / "report.md"}
-    paths["html"].write_text(render_html(run, head, charts), encoding="utf-8")
-    paths["markdown"].write_text(render_markdown(run, head, charts), encoding="utf-8")
+    paths["html"].write_text(render_html(run, head, charts, tables), encoding="utf-8")
+    paths["markdown"].write_text(render_markdown(run, head, charts, tables), encoding="utf-8")
     if run.solved:
         paths["excel"] = write_excel(run)
     return paths
+
+
+def report_tables(run: RunData) -> dict[str, pd.DataFrame]:
+    """The tables both reports show: 'binding' (What binds), 'schedule' (Build schedule), 'capacity'
+    (Megawatts); none for a run without a plan."""
+    if not run.solved:
+        return {}
+    return {"binding": binding_table(run), "schedule": schedule(run), "capacity": capacity_table(run)}
 
 
 MONEY_BY_YEAR = ("year", "cash capex, USD (undiscounted)", "annual cost, USD (undiscounted)")
@@ -97,8 +113,11 @@ def timing_lines(run: RunData) -> list[str]:
         + delay_lines(run)
 
 
-def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
+def render_html(run: RunData, head: dict, charts: dict[str, Chart],
+                tables: dict[str, pd.DataFrame] | None = None) -> str:
+    """report.html; ``tables``: :func:`report_tables` of the run (made here when not given)."""
     esc = html_text
+    tables = report_tables(run) if tables is None else tables
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(run.name)} — build-out report"
              f"</title><style>{CSS}</style></head><body>",
              f"<h1>{esc(run.name)}: build-out report</h1>",
@@ -126,11 +145,11 @@ def render_html(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
             parts.append(f"<h2>{esc(title)}</h2>")
             if title == "What binds":
                 parts.append(f"<p>{esc(BINDING_NOTE)}</p>")
-                parts.append(_html_table(binding_table(run), index=False, classes="text", empty="(no limit binds)"))
+                parts.append(_html_table(tables["binding"], index=False, classes="text", empty="(no limit binds)"))
             if title == "Build schedule":
-                parts.append(_html_table(schedule(run), index=False, classes="text"))
+                parts.append(_html_table(tables["schedule"], index=False, classes="text"))
             if title == "Megawatts":
-                parts.append(_html_table(capacity_table(run), index=True))
+                parts.append(_html_table(tables["capacity"], index=True))
             for key in keys:
                 if key in charts:
                     c = charts[key]
@@ -153,9 +172,12 @@ def _html_table(frame: pd.DataFrame, index: bool, classes: str = "", empty: str 
     return frame.to_html(index=index, border=0, float_format=lambda v: f"{v:,.0f}", escape=True, classes=classes)
 
 
-def render_markdown(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
+def render_markdown(run: RunData, head: dict, charts: dict[str, Chart],
+                    tables: dict[str, pd.DataFrame] | None = None) -> str:
     """report.md: user text escaped (md_text for paragraphs, md_cell for fragments inside a line and
-    table cells); the config and explanation lines verbatim in fences they cannot close."""
+    table cells); the config and explanation lines verbatim in fences they cannot close. ``tables``:
+    :func:`report_tables` of the run (made here when not given)."""
+    tables = report_tables(run) if tables is None else tables
     files = run.folder / "report_files"
     files.mkdir(exist_ok=True)
     lines = [f"# {md_cell(run.name)}: build-out report", "", md_text(run.config.get("description", "")), ""]
@@ -177,12 +199,12 @@ def render_markdown(run: RunData, head: dict, charts: dict[str, Chart]) -> str:
         for title, keys in SECTIONS:
             lines += ["", f"## {md_cell(title)}", ""]
             if title == "What binds":
-                binds = _md_table(binding_table(run), index=False, empty="(no limit binds)")
+                binds = _md_table(tables["binding"], index=False, empty="(no limit binds)")
                 lines += [md_text(BINDING_NOTE), "", binds, ""]
             if title == "Build schedule":
-                lines += [_md_table(schedule(run), index=False), ""]
+                lines += [_md_table(tables["schedule"], index=False), ""]
             if title == "Megawatts":
-                lines += [_md_table(capacity_table(run), index=True), ""]
+                lines += [_md_table(tables["capacity"], index=True), ""]
             for key in keys:
                 if key in charts:
                     (files / f"{key}.png").write_bytes(charts[key].png)
@@ -218,13 +240,67 @@ def _md_number(value):
 
 
 def write_excel(run: RunData) -> Path:
-    """results.xlsx, one sheet per result table; text cells stay text (see :func:`_keep_text_as_text`)."""
+    """results.xlsx, one sheet per result table: the header row, then the rows, with the cells that
+    ``DataFrame.to_excel(index=False)`` followed by :func:`_keep_text_as_text` wrote (values as
+    :func:`_excel_value` gives them; formula-like text in the header and in columns that can hold
+    strings kept as text). Written row by row in openpyxl's write-only mode: no sheet of cell objects
+    is built and then walked again (the dispatch table alone has some 90,000 cells)."""
     path = run.folder / "results.xlsx"
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in run.tables.items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
-            _keep_text_as_text(writer.sheets[name[:31]], frame)
+    book = Workbook(write_only=True)
+    for name, frame in run.tables.items():
+        sheet = book.create_sheet(name[:31])
+        sheet.append([_excel_cell(sheet, v, text=True) for v in frame.columns])
+        columns = [[_excel_cell(sheet, v, text=not pd.api.types.is_numeric_dtype(dtype))
+                    for v in frame.iloc[:, i].tolist()] for i, dtype in enumerate(frame.dtypes)]
+        for row in zip(*columns):
+            sheet.append(row)
+    book.save(path)
     return path
+
+
+DATE_FORMATS = {datetime.datetime: "YYYY-MM-DD HH:MM:SS", datetime.date: "YYYY-MM-DD"}   # pandas' defaults
+
+
+def _excel_cell(sheet, value, text: bool):
+    """What to append for ``value``: :func:`_excel_value`; where ``text`` (the header, a column that can
+    hold strings), a formula-like string as a text cell with a quote prefix (see
+    :func:`_keep_text_as_text`); dates and durations with the number format pandas gives them."""
+    shown = _excel_value(value)
+    if text and is_formula_like(shown):
+        cell = WriteOnlyCell(sheet, shown)
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+    if isinstance(value, (datetime.date, datetime.timedelta)) and shown != "":
+        cell = WriteOnlyCell(sheet, shown)
+        cell.number_format = "0" if isinstance(value, datetime.timedelta) else \
+            DATE_FORMATS[datetime.datetime if isinstance(value, datetime.datetime) else datetime.date]
+        return cell
+    return shown
+
+
+def _excel_value(value):
+    """A table value as ``DataFrame.to_excel`` hands it to openpyxl: missing -> '' (an empty cell), ±inf ->
+    'inf' / '-inf', numbers and booleans as Python's, dates as they are, durations in days, anything
+    else as its text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return "" if value != value else "inf" if value == math.inf else "-inf" if value == -math.inf else value
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return ""
+    if isinstance(value, (datetime.date, Decimal)):
+        if getattr(value, "tzinfo", None) is not None:
+            raise ValueError("Excel does not support datetimes with timezones")
+        return value
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds() / 86400
+    return str(value)
 
 
 def _keep_text_as_text(sheet, frame: pd.DataFrame) -> None:

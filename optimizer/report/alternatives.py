@@ -99,7 +99,7 @@ def _card(plan: dict, png: bytes | None) -> str:
     esc = html_text
     gap = "the least cost" if plan["alternative"] == 0 else f"+{plan['gap_to_optimum']:.2%} over the optimum"
     mw = "".join(f"<tr><td>{esc(k)}</td><td class='n'>{v:,.0f}</td></tr>"
-                 for k, v in sorted(plan["mw_by_source"].items(), key=lambda t: -t[1]))
+                 for k, v in sorted(plan["mw_by_source"].items(), key=lambda t: -t[1]) if v >= 0.5)
     gpus = "".join(f"<tr><td>{esc(k)}</td><td class='n'>{v:,.0f}</td></tr>"
                    for k, v in sorted(plan["h100e_by_product"].items(), key=lambda t: -t[1]))
     link = f"{plan['folder']}/report.html"

@@ -7,7 +7,8 @@ case's gap; then the shadow prices. One line of JSON per case.
     .venv/bin/python benchmarks/time_to_gap.py 5x3x4x2x24 20x5x6x4x48 example gigafactory full_year
 
 A size ``SxYxTxGxH`` is a synthetic instance (benchmarks/generate.py, gap 1%); a name is a shipped
-config (its own gap); ``full_year`` is benchmarks/full_year_case.py.
+config (its own gap); ``NAME@Nd`` is that config with N representative days and a 1% gap (the
+target's measure: ``gigafactory@8d``); ``full_year`` is benchmarks/full_year_case.py.
 """
 
 from __future__ import annotations
@@ -39,8 +40,13 @@ def config_of(case: str, scratch: Path) -> Path:
     return ROOT / "configs" / f"{case}.yaml"
 
 
+def overrides_of(case: str) -> list[str]:
+    days = re.fullmatch(r"(.+)@(\d+)d", case)
+    return [f"time_slices.representative_days={days.group(2)}", "solver.mip_gap=0.01"] if days else []
+
+
 def measure(case: str, scratch: Path) -> dict:
-    _, inputs = load_all(config_of(case, scratch))
+    _, inputs = load_all(config_of(case.split("@")[0], scratch), overrides_of(case))
     m = build_model(inputs)
     options = inputs.config.solver
     lp = to_highs(compile_model(m), options.model_copy(update={"relax_integrality": True}))

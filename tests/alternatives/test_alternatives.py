@@ -147,3 +147,20 @@ def test_random_directions_run_as_dask_tasks(tmp_path):
     assert all(p["objective_usd"] <= best * 1.05 * (1 + 1e-9) for p in there.plans)
     assert len({tuple(p["sites"]) for p in there.plans}) == len(there.plans)
     assert (there.out_dir / "alt-3" / "report.html").is_file()
+
+
+def test_the_config_block_sets_the_search_and_the_command_line_wins(tmp_path):
+    import yaml
+
+    from optimizer.alternatives.run import settings_of
+    from optimizer.inputs.load import load_all
+
+    config = sites_case(tmp_path / "case")
+    raw = yaml.safe_load(config.read_text())
+    raw["alternatives"] = {"slack": 0.3, "count": 1, "method": "random", "space": ["sites"], "seed": 5}
+    config.write_text(yaml.safe_dump(raw))
+    block = load_all(config)[1].config
+    chosen = settings_of(block)
+    assert (chosen.slack, chosen.count, chosen.method, chosen.space, chosen.seed) == (0.3, 1, "random", ("sites",), 5)
+    assert settings_of(block, slack=0.01, space=["power", "sites"]).space == ("sites", "power")
+    assert settings_of(block, slack=0.01).slack == 0.01

@@ -37,6 +37,7 @@ class RootPlan:
     integers: int              # integer columns in all
     lp_seconds: float
     sub_seconds: float
+    lp_basis: object = None    # the LP relaxation's optimal basis (a warm start for the fixed-plan LP of the duals)
 
     @property
     def gap(self) -> float:
@@ -74,7 +75,7 @@ def root_plan(form: StandardForm, options: Solver, progress: Progress, log=None)
     if sub.getInfo().primal_solution_status != 2:
         return None
     return RootPlan(sub, sub.getInfo().objective_function_value, bound, int(whole.sum()), int(form.integer.sum()),
-                    lp_seconds, time.perf_counter() - t1)
+                    lp_seconds, time.perf_counter() - t1, lp.getBasis())
 
 
 def start_from(h: highspy.Highs, x) -> None:

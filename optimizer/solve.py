@@ -57,6 +57,7 @@ class Solution:
     compute_measure: float | None = None
     highs: object = None          # the Highs instance of the last stage (duals, IIS)
     form: object = None           # the StandardForm it was given (rows and columns back to the model)
+    lp_basis: object = None       # the LP relaxation's basis when the root heuristic ran (warm-starts the duals)
 
     @property
     def summary(self) -> str:
@@ -157,6 +158,7 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
         if plan is not None and (plan.gap <= options.mip_gap or STOP.requested):
             # proven within the gap (no branch and bound needed), or stopped: the plan found so far
             solution = _from_root(plan, form.maximise, "interrupted" if STOP.requested else "optimal")
+            solution.lp_basis = plan.lp_basis
             return _finish(solution, plan.highs, form, options, handoff, time.perf_counter() - t1)
         if plan is not None:
             start_from(h, plan.x)
@@ -168,7 +170,9 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
                              + (f" (its log: {log.path})" if log and log.path else ""))
     except SolveError as exc:
         return Solution("error", False, message=str(exc), model_size=form.size)
-    return _finish(_read_outcome(h, form.maximise), h, form, options, handoff, time.perf_counter() - t1)
+    solution = _read_outcome(h, form.maximise)
+    solution.lp_basis = plan.lp_basis if plan is not None else None
+    return _finish(solution, h, form, options, handoff, time.perf_counter() - t1)
 
 
 def _root_plan(form: StandardForm, options: Solver, progress: Progress | None, log):

@@ -68,10 +68,13 @@ def tightened_cost_usd(prices: ShadowPrices, row: int, upper: float) -> float | 
 def shadow_prices(model, solution, options) -> ShadowPrices:
     """Fix the plan's binaries, relax its integers, re-solve the LP and price every binding limit.
 
-    A large LP (more than WARM_START_ROWS rows) starts from the plan itself (``setSolution``: the MIP's
-    primal point is feasible for it): on a full-year case (74,518 rows) HiGHS then reaches an optimal
-    basis 15× faster than cold; on smaller models (the gigafactory, 28,934 rows) a cold solve with
-    presolve is faster (1.3 s against 2.1 s), see benchmarks/README.md.
+    When the root heuristic solved the LP relaxation, the fixed-plan LP starts from its optimal basis
+    (only the binaries' bounds differ: the dual simplex starts next to the end; gigafactory 1.3 s
+    cold, 0.07 s so). Otherwise a large LP (more than WARM_START_ROWS rows) starts from the plan
+    itself (``setSolution``: the MIP's primal point is feasible for it; a full-year case, 74,518
+    rows, 15× faster than cold), and a smaller one solves cold, see benchmarks/README.md. Where the
+    dual optimum is not unique (degenerate LPs), a start picks one of the equally valid sets of
+    shadow prices; the leading limits are the same.
     When the solve was an LP already (no integer columns, or ``relax_integrality``), its own duals are
     taken and nothing is solved again."""
     t0 = time.perf_counter()
@@ -79,7 +82,8 @@ def shadow_prices(model, solution, options) -> ShadowPrices:
     empty = pd.DataFrame(columns=COLUMNS)
     if form is None or h is None or not solution.has_solution:
         return ShadowPrices(empty, None, "no plan", 0.0)
-    h_lp = h if not form.integer.any() or options.relax_integrality else _fixed_plan_lp(form, h, options)
+    h_lp = h if not form.integer.any() or options.relax_integrality else \
+        _fixed_plan_lp(form, h, options, getattr(solution, "lp_basis", None))
     info = h_lp.getInfo()
     if h_lp.getModelStatus().name != "kOptimal" or info.dual_solution_status != 2:
         return ShadowPrices(empty, None, "no duals (the fixed-plan LP did not solve to optimality)",
@@ -104,8 +108,11 @@ def shadow_prices(model, solution, options) -> ShadowPrices:
     return ShadowPrices(table, objective, "optimal", time.perf_counter() - t0, h_lp, form)
 
 
-def _fixed_plan_lp(form, h, options):
-    """The LP of the plan's binaries fixed (integers relaxed), solved from the plan's primal point."""
+def _fixed_plan_lp(form, h, options, basis=None):
+    """The LP of the plan's binaries fixed (integers relaxed): from the LP relaxation's basis when the
+    root heuristic solved it (``basis``: only bounds of binaries differ, so the basis stays dual
+    feasible and the dual simplex starts close to the end), else from the plan's primal point on
+    large models, else cold."""
     from optimizer.solve import run_highs, to_highs
 
     x = np.asarray(h.getSolution().col_value, dtype=float)
@@ -114,7 +121,9 @@ def _fixed_plan_lp(form, h, options):
     lower[binary] = upper[binary] = np.round(x[binary])
     lp = dataclasses.replace(form, col_lower=lower, col_upper=upper, integer=np.zeros_like(form.integer))
     h_lp = to_highs(lp, options.model_copy(update={"relax_integrality": True}))
-    if form.A.shape[0] > WARM_START_ROWS:
+    if basis is not None and basis.valid:
+        h_lp.setBasis(basis)
+    elif form.A.shape[0] > WARM_START_ROWS:
         start = highspy.HighsSolution()
         start.col_value = np.clip(x, lower, upper).tolist()
         start.value_valid = True

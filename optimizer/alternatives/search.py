@@ -252,7 +252,8 @@ def describe_difference(plan: Plan, optimum: Plan, names: dict[str, str] | None 
         parts.append(" and ".join(bits))
     for part, noun in (("power", "of MW"), ("gpus", "of h100e")):
         a, b = plan.shares(part), optimum.shares(part)
-        moves = sorted(((a.get(k, 0.0) - b.get(k, 0.0), k) for k in set(a) | set(b)), key=lambda t: -abs(t[0]))
+        moves = sorted(((a.get(k, 0.0) - b.get(k, 0.0), k) for k in set(a) | set(b)),
+                       key=lambda t: (-round(abs(t[0]), 9), -t[0], t[1]))   # ties: the one that grows, by name
         if moves and abs(moves[0][0]) >= 0.05:
             d, k = moves[0]
             parts.append(f"{'more' if d > 0 else 'less'} {k} ({b.get(k, 0.0):.0%} → {a.get(k, 0.0):.0%} {noun})")

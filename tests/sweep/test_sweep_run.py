@@ -40,7 +40,7 @@ def test_a_sweep_on_two_workers_gives_each_config_its_own_answer(grid_sweep, tmp
         assert row.objective_usd == pytest.approx(expected_cost(target, carbon), rel=1e-9)
         assert row.mw_by_source == pytest.approx({"gas": target})
         assert (Path(row.run_dir) / "report.html").is_file() and Path(row.run_dir).parent == tmp_path / "out/scenarios"
-    for s in grid_sweep.scenarios[::5]:   # the same answer as running the config alone
+    for s in grid_sweep.scenarios:   # the same answer as running each config alone
         alone = api.run(grid_sweep.sweep.config_path, s.overrides)
         assert alone.objective_usd == pytest.approx(stored.set_index("scenario").loc[s.id, "objective_usd"], rel=1e-9)
     capacity = grid_sweep.store.table("capacity", "tiny")

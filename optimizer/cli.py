@@ -31,7 +31,9 @@ EXIT_OK, EXIT_INPUT, EXIT_NO_SOLUTION = 0, 2, 3
 
 ConfigArgument = typer.Argument(..., metavar="CONFIG", show_default=False, help="config YAML file")
 SetOption = typer.Option(None, "--set", metavar="KEY=VALUE",
-                         help="override a config key, e.g. --set solver.time_limit_s=60 (repeatable)")
+                         help="override a config key or a data cell, e.g. --set solver.time_limit_s=60, --set "
+                              "data.techs.gas_recip.capex_usd_per_kw=1500, --set 'data.regions.*.headroom_mw*=0.5' "
+                              "(repeatable)")
 QuietOption = typer.Option(False, "--quiet", "-q", help="no progress; print only the outcome line")
 VerboseOption = typer.Option(False, "--verbose", "-v", help="show HiGHS's log on the terminal as it solves")
 

@@ -64,6 +64,17 @@ class SolveError(SitingError):
     """The solver could not be started or crashed."""
 
 
+def unique(problems: Iterable[Problem], key=lambda p: (p.file, p.line, p.key, p.message)) -> list[Problem]:
+    """``problems`` without repeats (the same ``key``), in order."""
+    seen, out = set(), []
+    for p in problems:
+        k = key(p)
+        if k not in seen:
+            seen.add(k)
+            out.append(p)
+    return out
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A 'did you mean' phrase for the closest of ``choices``, or a list of the valid ones."""
     choices = sorted(set(str(c) for c in choices))

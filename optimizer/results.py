@@ -39,6 +39,16 @@ class Results:
     def tables(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
+    def mw_by_source(self) -> dict[str, float]:
+        """MW by source: each tech's most MW in service in any period (summed over sites), and the grid's
+        most contracted MW; sources with none left out."""
+        most = self.capacity.groupby(["tech_id", "period"], sort=False)["capacity_mw"].sum().groupby(level=0).max()
+        out = {tech: float(mw) for tech, mw in most.items() if mw > 1e-6}
+        grid = self.site_power.groupby("period", sort=False)["grid_mw"].sum()
+        if not grid.empty and grid.max() > 1e-6:
+            out["grid"] = float(grid.max())
+        return out
+
 
 def _v(x) -> float:
     value = pyo.value(x, exception=False)

@@ -158,8 +158,7 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
         if plan is not None and (plan.gap <= options.mip_gap or STOP.requested):
             # proven within the gap (no branch and bound needed), or stopped: the plan found so far
             solution = _from_root(plan, form.maximise, "interrupted" if STOP.requested else "optimal")
-            solution.lp_basis = plan.lp_basis
-            return _finish(solution, plan.highs, form, options, handoff, time.perf_counter() - t1)
+            return _finish(solution, plan.highs, form, options, handoff, time.perf_counter() - t1, plan)
         if plan is not None:
             start_from(h, plan.x)
             h.setOptionValue("time_limit", max(1.0, options.time_limit_s - (time.perf_counter() - t1)))
@@ -170,9 +169,7 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
                              + (f" (its log: {log.path})" if log and log.path else ""))
     except SolveError as exc:
         return Solution("error", False, message=str(exc), model_size=form.size)
-    solution = _read_outcome(h, form.maximise)
-    solution.lp_basis = plan.lp_basis if plan is not None else None
-    return _finish(solution, h, form, options, handoff, time.perf_counter() - t1)
+    return _finish(_read_outcome(h, form.maximise), h, form, options, handoff, time.perf_counter() - t1, plan)
 
 
 def _root_plan(form: StandardForm, options: Solver, progress: Progress | None, log):
@@ -191,9 +188,12 @@ def _from_root(plan, maximise: bool, status: str) -> Solution:
                     mip_gap=max(plan.gap, 0.0))
 
 
-def _finish(solution: Solution, h, form: StandardForm, options: Solver, handoff: float, seconds: float) -> Solution:
-    """Attach timings, model size and the Highs instance to ``solution``; load the plan into the model."""
+def _finish(solution: Solution, h, form: StandardForm, options: Solver, handoff: float, seconds: float,
+            plan=None) -> Solution:
+    """Attach timings, model size, the Highs instance and the root heuristic's LP basis (``plan``) to
+    ``solution``; load the plan into the model."""
     solution.handoff_seconds, solution.solve_seconds, solution.model_size = handoff, seconds, form.size
+    solution.lp_basis = plan.lp_basis if plan is not None else None
     solution.highs, solution.form = h, form
     if solution.has_solution:
         load_values(form, h.getSolution().col_value, round_integers=not options.relax_integrality)

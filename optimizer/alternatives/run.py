@@ -19,7 +19,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from optimizer.alternatives.search import SPACES, Plan, Search, decision_space, describe_difference, distance, search
+from optimizer.alternatives.search import SPACES, Plan, Search, decision_space, describe_difference, search
 from optimizer.errors import InputError, Problem
 from optimizer.interrupts import STOP, deferred
 from optimizer.progress import Progress
@@ -116,9 +116,9 @@ def _search(inputs, raw: dict, settings: Settings, out_dir: Path, progress: Prog
         _write_json(out_dir / "summary.json", summary)
         return AlternativesOutcome(solution.status, out_dir, summary)
     form = solution.form
-    x0 = np.array([v.value if v.value is not None else 0.0 for v in form.columns])
-    h100e = inputs.gpus["h100e_per_gpu"] * inputs.gpus["gpus_per_unit"]
-    space = decision_space(form, h100e.to_dict(), inputs.sites["max_it_mw"].to_dict(), settings.space)
+    x0 = column_values(form)
+    space = decision_space(form, h100e_per_unit(inputs).to_dict(), inputs.sites["max_it_mw"].to_dict(),
+                           settings.space)
     optimum = Plan(0, float(form.cost @ x0 + form.offset), space.quantities(x0), x0)
     prices = _explain(inputs, model, solution)[0] if not STOP.requested else None
     written: list[dict] = []
@@ -145,7 +145,7 @@ def _search(inputs, raw: dict, settings: Settings, out_dir: Path, progress: Prog
             progress.stage(f"alternative {len(written)}: solving within {settings.slack:.1%} of the least cost")
             t1 = time.perf_counter()
             sol = solve_form(f, options, progress, log, start=start)
-            x = np.array([v.value if v.value is not None else 0.0 for v in form.columns]) if sol.has_solution else None
+            x = column_values(form) if sol.has_solution else None
             out.append((sol.status, sol.has_solution, x, time.perf_counter() - t1))
         return out
 
@@ -221,6 +221,16 @@ def _write_plan(run, raw: dict, progress: Progress, number: int) -> None:
         _write_all(run.out_dir, run, raw)
 
 
+def column_values(form) -> np.ndarray:
+    """The model's current values, column by column of ``form`` (unset: 0)."""
+    return np.array([v.value if v.value is not None else 0.0 for v in form.columns])
+
+
+def h100e_per_unit(inputs) -> pd.Series:
+    """h100e of one unit (rack, board) of each GPU product."""
+    return inputs.gpus["h100e_per_gpu"] * inputs.gpus["gpus_per_unit"]
+
+
 def _gap(plan: Plan, optimum: Plan) -> float:
     return (plan.cost_musd - optimum.cost_musd) / abs(optimum.cost_musd) if optimum.cost_musd else 0.0
 
@@ -231,17 +241,13 @@ def _names(inputs) -> dict[str, str]:
 
 def _figures(plan: Plan, optimum: Plan, summary: dict, results, inputs) -> dict:
     """A plan's key figures for summary.json and the report."""
-    capacity = results.capacity.groupby(["tech_id", "period"], sort=False)["capacity_mw"].sum()
-    mw = {k: float(v) for k, v in capacity.groupby(level=0).max().items() if v > 1e-6}
-    grid = results.site_power.groupby("period", sort=False)["grid_mw"].sum()
-    if not grid.empty and grid.max() > 1e-6:
-        mw["grid"] = float(grid.max())
     bought = results.gpus.assign(h=results.gpus["new_units"] * results.gpus["gpu_id"].map(
-        inputs.gpus["h100e_per_gpu"] * inputs.gpus["gpus_per_unit"])).groupby("gpu_id")["h"].sum()
+        h100e_per_unit(inputs))).groupby("gpu_id")["h"].sum()
     sites = sorted(plan.sites())
     regions = sorted({str(inputs.sites.loc[s, "region_id"]) for s in sites if s in inputs.sites.index})
     return {"alternative": plan.number, "objective_usd": plan.cost_musd * 1e6, "gap_to_optimum": _gap(plan, optimum),
-            "nearest_distance": plan.nearest, "sites": sites, "regions": regions, "mw_by_source": mw,
+            "nearest_distance": plan.nearest, "sites": sites, "regions": regions,
+            "mw_by_source": results.mw_by_source(),
             "h100e_by_product": {g: float(v) for g, v in bought.items() if v > 1e-6},
             "capex_cash_usd": summary.get("capex_cash_usd_total"), "emissions_t": sum(
                 (summary.get("emissions_t") or {}).values()),
@@ -265,5 +271,3 @@ def _write_json(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, default=float) + "\n")
 
-
-__all__ = ["run_alternatives", "settings_of", "frequency", "distance"]

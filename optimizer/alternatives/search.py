@@ -105,27 +105,28 @@ def with_cost_row(form: StandardForm, optimum: float, slack: float) -> StandardF
 
 def hsj_weights(form: StandardForm, space: DecisionSpace, plans: list["Plan"]) -> np.ndarray:
     """Hop-Skip-Jump: weight 1 / (the optimum's total of the group) on every member an earlier plan used."""
-    weights = np.zeros(form.A.shape[1])
-    first = plans[0].quantities
-    for part, items in space.groups.items():
-        scale = sum(first.get(part, {}).values()) or 1.0
-        used = {item for plan in plans for item, q in plan.quantities.get(part, {}).items() if q > USED}
-        for item in used:
-            cols, coef = items[item]
-            np.add.at(weights, cols, coef / scale)
-    return weights
+    used = {(part, item) for plan in plans for part, items in plan.quantities.items()
+            for item, q in items.items() if q > USED}
+    return _weights(form, space, plans[0], lambda part, item: 1.0 if (part, item) in used else 0.0)
 
 
 def random_weights(form: StandardForm, space: DecisionSpace, plans: list["Plan"], rng: np.random.Generator
                    ) -> np.ndarray:
     """A random direction: each item of the space weighted by a number in [−1, 1], scaled as in HSJ."""
+    return _weights(form, space, plans[0], lambda part, item: rng.uniform(-1.0, 1.0))
+
+
+def _weights(form: StandardForm, space: DecisionSpace, optimum: "Plan", weight_of) -> np.ndarray:
+    """Objective coefficients: each item's columns times ``weight_of(part, item)`` (asked in a fixed
+    order: parts as in the space, items by name) over the optimum's total of its part."""
     weights = np.zeros(form.A.shape[1])
-    first = plans[0].quantities
     for part, items in space.groups.items():
-        scale = sum(first.get(part, {}).values()) or 1.0
+        scale = sum(optimum.quantities.get(part, {}).values()) or 1.0
         for item in sorted(items):
-            cols, coef = items[item]
-            np.add.at(weights, cols, rng.uniform(-1.0, 1.0) * coef / scale)
+            w = weight_of(part, item)
+            if w:
+                cols, coef = items[item]
+                np.add.at(weights, cols, w * coef / scale)
     return weights
 
 

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 from optimizer.config.constraints import KINDS
 from optimizer.config.schema import Config
 from optimizer.config.yaml_source import KeyPath, SourceMap, dotted, load_yaml, parse_value, read_as
-from optimizer.errors import Problem, did_you_mean, display_path
+from optimizer.errors import Problem, did_you_mean, display_path, unique
 
 DATA_KEYS = ("sites", "regions", "techs", "gpus", "profiles", "grid_profiles", "prices", "region_shapes")
 TABLE_KEYS = DATA_KEYS[:-1]  # region_shapes are polygons, read by optimizer.inputs.shapes
@@ -362,7 +362,7 @@ def _pydantic_problems(exc: ValidationError, raw: dict, smap: SourceMap, root: t
             if err["type"] == "union_tag_invalid":   # the kind is wrong: name the line that wrote it
                 where = smap.locate(path + ("kind",))
             problems.append(Problem(*where, dotted(path), message, hint))
-    return _dedupe(problems)
+    return unique(problems)
 
 
 def _is_type_error(kind: str) -> bool:
@@ -504,13 +504,3 @@ def _inner_model(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen, out = set(), []
-    for p in problems:
-        key = (p.file, p.line, p.key, p.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out

@@ -216,6 +216,8 @@ def _read_tables(raw: dict, smap: SourceMap) -> tuple[dict[str, pd.DataFrame], l
         path = Path(data[name])
         key = file_key(path)
         frame, found = TABLES.get((name, key) if key else None, lambda: read_table(name, path))
+        if frame is not None:
+            frame.attrs["file_key"] = key   # the slices' memo keys on it too: the file is hashed once
         for p in found:
             if p.line is None and p.file == display_path(path):   # the file as a whole: name the config line
                 file, line = smap.locate(("data", name))
@@ -282,8 +284,8 @@ def _build_slices(raw: dict, smap: SourceMap, config: Config | None, frames: dic
     sites = _candidates(frames["sites"], config)
     zones = set(sites["profile_zone"].where(sites["profile_zone"] != "", sites["site_id"]))
     regions = set(sites["region_id"])
-    data = raw["data"]
-    key = (file_key(data["profiles"]), file_key(data.get("grid_profiles")) if "grid_profiles" in frames else None,
+    grid = frames.get("grid_profiles")
+    key = (profiles.attrs.get("file_key"), grid.attrs.get("file_key") if grid is not None else None,
            tuple(sorted(zones)), tuple(sorted(regions)), settings.model_dump_json(), cluster, seasons)
     if key[0] is None:
         key = None

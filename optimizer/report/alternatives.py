@@ -10,7 +10,6 @@ many plans each appears. Every text from the user's files is escaped.
 from __future__ import annotations
 
 import base64
-import io
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from optimizer.report.charts import _png  # noqa: E402
 from optimizer.report.escape import html_text, plot_text  # noqa: E402
 
 MAP_DPI = 48          # the campus maps are small: one per card
@@ -37,14 +37,6 @@ def write_alternatives_report(folder: Path, summary: dict) -> Path:
     path = folder / "alternatives.html"
     path.write_text(html, encoding="utf-8")
     return path
-
-
-def _png(fig, dpi: int = 110) -> bytes:
-    buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
-    return buf.getvalue()
 
 
 def _stacked(plans: list[dict], key: str, xlabel: str, title: str) -> bytes | None:

@@ -42,8 +42,8 @@ def colour(name: str, i: int) -> str:
     return COLOURS.get(name, PALETTE[i % len(PALETTE)])
 
 
-def _png(fig) -> bytes:
-    """The figure as PNG bytes (tight layout, 110 dpi, Agg); the figure is closed.
+def _png(fig, dpi: int = 110) -> bytes:
+    """The figure as PNG bytes (tight layout, ``dpi``, Agg); the figure is closed.
 
     ``tight_layout`` leaves a placeholder layout engine on the figure, and with any engine set
     ``savefig`` first draws the whole figure without rendering it (to run the engine), then draws it
@@ -52,7 +52,7 @@ def _png(fig) -> bytes:
     buf = io.BytesIO()
     fig.tight_layout()
     fig.set_layout_engine(None)
-    fig.savefig(buf, format="png", dpi=110)
+    fig.savefig(buf, format="png", dpi=dpi)
     plt.close(fig)
     return buf.getvalue()
 

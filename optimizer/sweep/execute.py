@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from optimizer.errors import InputError, Problem, SitingError, display_path
+from optimizer.errors import InputError, Problem, SitingError, display_path, unique
 from optimizer.sweep.design import Scenario, override, scenarios as make_scenarios
 from optimizer.sweep.spec import SweepFile, read_sweep
-from optimizer.sweep.store import DEFAULT_STORE, RunStore, config_hash, file_digest
+from optimizer.sweep.store import DEFAULT_STORE, RunStore, config_hash, data_files, file_digest
 
 SWEEPS_ROOT = Path("runs") / "sweeps"
 # a worker holds one scenario at a time (no queue of its own), so a worker that dies takes no other
@@ -91,7 +91,7 @@ def prepare(path: str | Path, out: Path | None = None, store: Path | None = None
         if found:
             problems.extend(_relocated(sweep, scenario, found))
             continue
-        used = _data_files(raw)
+        used = data_files(raw)
         for key, file in used.items():
             if file not in digests:
                 digests[file] = file_digest(file)
@@ -101,18 +101,13 @@ def prepare(path: str | Path, out: Path | None = None, store: Path | None = None
         hashed = raw if spec.explain == "all" else {**raw, "sweep_explain": spec.explain}   # results differ
         hashes[scenario.id] = config_hash(hashed, {key: digests[file] for key, file in used.items()})
     if problems:
-        raise InputError(_dedupe(problems))
+        raise InputError(unique(problems, lambda p: (p.file, p.line, p.message)))   # once, not per scenario
     try:   # the data of the first scenario, in full (tables, references, data edits; no clustering)
         load_all(sweep.config_path, first + scenarios[0].overrides, cluster=False)
     except InputError as exc:
         raise InputError(_relocated(sweep, scenarios[0], exc.problems)) from None
     folder = out if out is not None else SWEEPS_ROOT / spec.name
     return Prepared(sweep, scenarios, raws, hashes, files, bundle, folder, RunStore(store or DEFAULT_STORE))
-
-
-def _data_files(raw: dict) -> dict[str, str]:
-    return {key: value for key, value in (raw.get("data") or {}).items()
-            if isinstance(value, str) and Path(value).is_file()}
 
 
 def _relocated(sweep: SweepFile, scenario: Scenario, problems: list[Problem]) -> list[Problem]:
@@ -137,16 +132,6 @@ def _relocated(sweep: SweepFile, scenario: Scenario, problems: list[Problem]) ->
             where = sweep.locate("set", p.key) if p.key in sweep.spec.set else sweep.locate("set")
             what = f"set.{p.key}"
         out.append(Problem(*where, what, p.message, p.hint))
-    return out
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen, out = set(), []
-    for p in problems:
-        key = (p.file, p.line, p.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
     return out
 
 

@@ -75,6 +75,12 @@ def plain_keys(value: Any) -> Any:
     return value
 
 
+def data_files(raw: dict) -> dict[str, str]:
+    """The data files a resolved config reads: data key -> path."""
+    return {key: value for key, value in (raw.get("data") or {}).items()
+            if isinstance(value, str) and Path(value).is_file()}
+
+
 def file_digest(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -256,8 +262,7 @@ def record_run(store: RunStore, outcome, config: str | Path, overrides: Iterable
     from optimizer.sweep.task import STORED_TABLES, metrics
 
     raw, _, _ = compose(config, list(overrides))
-    digests = {key: file_digest(value) for key, value in (raw.get("data") or {}).items()
-               if isinstance(value, str) and Path(value).is_file()}
+    digests = {key: file_digest(path) for key, path in data_files(raw).items()}
     h = config_hash(raw, digests)
     tables = {name: frame for name, frame in outcome.results.tables().items()
               if name in STORED_TABLES} if outcome.results is not None else {}

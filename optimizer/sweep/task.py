@@ -109,17 +109,12 @@ def metrics(outcome) -> dict:
         return out
     r = outcome.results
     techs = outcome.inputs.techs
-    mw = r.capacity.groupby(["tech_id", "period"], sort=False)["capacity_mw"].sum().groupby(level=0).max()
-    by_source = {tech: float(v) for tech, v in mw.items() if v > 1e-6}
-    grid = r.site_power.groupby("period", sort=False)["grid_mw"].sum()
-    if not grid.empty and grid.max() > 1e-6:
-        by_source["grid"] = float(grid.max())
     facility = r.site_power.groupby("period", sort=False)["facility_mw"].sum()
     gpus = r.gpus.groupby("period", sort=False)[["gpus", "h100e"]].sum()
     energy = r.energy.groupby("source")["energy_mwh"].sum()
     gas = [t for t in energy.index if t in techs.index and techs.loc[t, "fuel"] == "gas"]
     total = float(energy.sum())
-    out.update(mw_by_source=by_source, peak_mw=float(facility.max()) if not facility.empty else 0.0,
+    out.update(mw_by_source=r.mw_by_source(), peak_mw=float(facility.max()) if not facility.empty else 0.0,
                gpus=float(gpus["gpus"].iloc[-1]) if not gpus.empty else 0.0,
                h100e=float(gpus["h100e"].iloc[-1]) if not gpus.empty else 0.0,
                emissions_t=float(r.emissions["emissions_t"].sum()),

@@ -121,3 +121,15 @@ def alternatives(config: str | Path, overrides: Overrides = None, out: str | Pat
     frame.attrs["folder"] = outcome.out_dir
     frame.attrs["summary"] = outcome.summary
     return frame
+
+
+def stochastic(config: str | Path, overrides: Overrides = None, out: str | Path | None = None,
+               method: str | None = None, workers: int | None = None, scheduler: str | None = None) -> dict:
+    """The two-stage stochastic plan of a config's ``uncertainty`` block, as ``siting stochastic`` makes it;
+    returns summary.json's ``stochastic`` entry (expected cost, EVPI, VSS, regret, first stage) with the
+    folder under ``"folder"``. With workers or a scheduler, call it under ``if __name__ == "__main__":``."""
+    from optimizer.stochastic.run import run_stochastic
+
+    outcome = run_stochastic(config, override_texts(overrides), Path(out) if out is not None else None,
+                             workers=workers, scheduler=scheduler, method=method)
+    return {**outcome.summary.get("stochastic", {}), "status": outcome.status, "folder": outcome.out_dir}

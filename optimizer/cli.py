@@ -105,12 +105,16 @@ def run(config: Path = ConfigArgument,
                                                             "runs list --sweep runs')"),
         store: Optional[Path] = typer.Option(None, "--store", metavar="FILE",
                                              help="the run store --record writes (default: runs/runs.duckdb)")) -> None:
-    """Build and solve the model; write summary.json, result tables and the report."""
+    """Build and solve the model; write summary.json, result tables and the report. A config with an
+    uncertainty block gives its two-stage stochastic plan (as 'siting stochastic')."""
     from optimizer.interrupts import STOP
     from optimizer.pipeline import run_config
     from optimizer.progress import PlainProgress, for_console
+    from optimizer.stochastic.run import is_stochastic
     from optimizer.terminal import print_outcome_line, print_run
 
+    if is_stochastic(config, set_ or []):
+        return _stochastic(config, set_ or [], out, quiet)
     progress = PlainProgress(err_console) if verbose and not quiet else for_console(err_console, quiet)
     try:
         outcome = run_config(config, set_ or [], out, progress=progress, verbose=verbose, explain=not no_explain)
@@ -181,6 +185,49 @@ def compare(runs: List[Path] = typer.Argument(..., metavar="RUN_FOLDER", show_de
         check_finished(run_dir)
     for kind, path in compare_runs(runs, out).items():
         console.print(f"{kind}: {path}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+@stoppable
+def stochastic(config: Path = ConfigArgument,
+               method: Optional[str] = typer.Option(None, "--method", metavar="equivalent|decomposition",
+                                                    help="solve every scenario in one model, or scenario by "
+                                                         "scenario (default: the config's uncertainty.method)"),
+               out: Optional[Path] = typer.Option(None, "--out", metavar="FOLDER",
+                                                  help="output folder (default: a new folder under runs/)"),
+               workers: Optional[int] = typer.Option(None, "--workers", min=1, metavar="N",
+                                                     help="evaluate plans across scenarios on N local Dask workers"),
+               scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS",
+                                                       help="evaluate plans across scenarios on a Dask cluster"),
+               set_: Optional[List[str]] = SetOption, quiet: bool = QuietOption) -> None:
+    """The two-stage stochastic plan of a config's uncertainty block: one first stage for every scenario,
+    recourse per scenario, EVPI, VSS and the regret table."""
+    from optimizer.errors import Problem
+
+    if method not in (None, "equivalent", "decomposition", "auto"):
+        raise InputError([Problem("--method", None, "method", f"unknown method '{method}'",
+                                  "use equivalent, decomposition or auto")])
+    _stochastic(config, set_ or [], out, quiet, method, workers, scheduler)
+
+
+def _stochastic(config: Path, overrides: list[str], out: Optional[Path], quiet: bool, method: Optional[str] = None,
+                workers: Optional[int] = None, scheduler: Optional[str] = None) -> None:
+    from optimizer.interrupts import STOP
+    from optimizer.progress import for_console
+    from optimizer.stochastic.run import run_stochastic
+    from optimizer.terminal import print_stochastic
+
+    progress = for_console(err_console, quiet)
+    try:
+        outcome = run_stochastic(config, overrides, out, progress=progress, workers=workers, scheduler=scheduler,
+                                 method=method)
+    finally:
+        progress.close()
+    print_stochastic(console, outcome)
+    if STOP.requested:
+        raise typer.Exit(STOP.exit_code)
+    if outcome.solution is None or outcome.solution.xs is None:
+        raise typer.Exit(EXIT_NO_SOLUTION)
 
 
 @app.command()

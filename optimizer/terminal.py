@@ -215,3 +215,31 @@ def print_alternatives(console: Console, outcome) -> None:
     console.print(table)
     console.print(f"report: {display_path(outcome.out_dir / 'alternatives.html')}", markup=False, highlight=False,
                   soft_wrap=True)
+
+
+def print_stochastic(console: Console, outcome) -> None:
+    """``siting stochastic``: the plan's cost per scenario, EVPI, VSS, the first stage and the folder."""
+    from optimizer.report.metrics import usd_text
+
+    s = outcome.summary
+    st = s.get("stochastic") or {}
+    if outcome.solution is None or outcome.solution.xs is None:
+        console.print(f"{s.get('status')}: {s.get('message', '')}", markup=False, highlight=False, soft_wrap=True)
+        return
+    table = Table(title=escape(f"stochastic plan ({st.get('method')}, first stage until "
+                               f"{st.get('first_stage_until')}): expected cost {usd_text(st.get('expected_cost_usd'))}"))
+    for column in ("scenario", "probability", "cost of this plan", "its own optimum"):
+        table.add_column(column)
+    for row in st.get("scenarios", []):
+        table.add_row(escape(row["name"]), f"{row['probability']:.2f}", usd_text(row.get("cost_usd")),
+                      usd_text(row.get("own_optimum_usd")) if row.get("own_optimum_usd") is not None else "")
+    console.print(table)
+    figures = [("EVPI", st.get("evpi_usd")), ("VSS", st.get("vss_usd")), ("CVaR", st.get("cvar_usd"))]
+    line = ", ".join(f"{name} {usd_text(v)}" for name, v in figures if v is not None)
+    regret = st.get("regret") or {}
+    if regret.get("min_max_regret_plan"):
+        line += f"; least maximum regret: the plan of {regret['min_max_regret_plan']}"
+    if line:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"{len(st.get('first_stage', []))} first-stage decisions shared by every scenario; report: "
+                  f"{display_path(outcome.out_dir / 'report.html')}", markup=False, highlight=False, soft_wrap=True)

@@ -300,6 +300,86 @@ class Alternatives(Section):
                                                                               "search (its best plan is kept)")
 
 
+class UncertainScenario(Section):
+    """One future of a stochastic plan: overrides (the keys ``--set`` and sweep axes take: config keys and
+    data cells ``data.TABLE.ROW.COLUMN``, ``...*`` to multiply) and its probability."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+                      description="the scenario's name (letters, digits, _ . -, not first a dot): its folder, "
+                                  "shown in reports and tables; not 'expected_value' or 'stochastic'")
+    probability: float | None = Field(None, gt=0, le=1, description="its probability; leave it out in every "
+                                                                      "scenario for equally likely futures")
+    set: dict[str, object] = Field(default_factory=dict, description="overrides, e.g. "
+                                   "{data.techs.gas_recip.lead_time_months: 24, 'data.prices.*.gas_hub_usd_per_mmbtu*': 1.5}")
+
+
+class FromSweep(Section):
+    """Scenarios drawn from a sweep file's axes (their distributions, or their values as equally likely
+    alternatives), each equally likely."""
+
+    file: str = Field(description="the sweep file, relative to this config")
+    samples: int = Field(8, ge=2, le=1000, description="how many scenarios to draw")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of the draws")
+
+
+class Risk(Section):
+    """Objective: (1 − weight) · expected net present cost + weight · CVaR_alpha of the cost."""
+
+    cvar_alpha: float = Field(0.9, ge=0, lt=1, description="CVaR level: the mean cost of the worst (1 − alpha) "
+                                                           "share of futures")
+    cvar_weight: float = Field(0.0, ge=0, le=1, description="λ: 0 minimises the expected cost, 1 the CVaR alone")
+
+
+class Decomposition(Section):
+    """Scenario decomposition (docs/formulation.md, "Decisions under uncertainty")."""
+
+    max_iterations: int = Field(30, ge=1, le=10_000, description="Lagrangian iterations at most")
+    mip_gap: float = Field(0.01, ge=0, le=1, description="stop when the incumbent is this close to the bound")
+    time_limit_s: float = Field(3600.0, gt=0, le=MAX_TIME_LIMIT_S, description="seconds for the whole decomposition")
+    step: float = Field(1.0, gt=0, le=2, description="Polyak step factor θ of the multiplier updates (halved "
+                                                     "after 3 iterations without a better bound)")
+
+
+class Uncertainty(Section):
+    """A two-stage stochastic plan (``siting run`` on a config with this block): decisions that come online
+    before ``first_stage_until`` are one plan for every scenario; later ones are chosen per scenario."""
+
+    scenarios: list[UncertainScenario] = Field(default_factory=list, description="named futures")
+    from_sweep: FromSweep | None = Field(None, description="or draw the futures from a sweep file's axes")
+    first_stage_until: When | None = Field(None, description="decisions for periods that start before this month, "
+                                           "quarter or year are shared (default: the first period's)")
+    risk: Risk = Risk()
+    method: Literal["auto", "equivalent", "decomposition"] = Field(
+        "auto", description="equivalent: one model of every scenario; decomposition: scenario by scenario "
+                            "(a Lagrangian bound and evaluated plans); auto: the equivalent up to "
+                            "equivalent_max_nonzeros")
+    equivalent_max_nonzeros: int = Field(20_000_000, ge=1, description="auto: the largest equivalent solved whole")
+    decomposition: Decomposition = Decomposition()
+    regret: bool = Field(True, description="evaluate every scenario's own plan in every other scenario (the "
+                                           "regret table; n² solves) and the expected-value plan (VSS)")
+
+    @model_validator(mode="after")
+    def _futures(self):
+        if bool(self.scenarios) == (self.from_sweep is not None):
+            raise ValueError("give either scenarios or from_sweep")
+        if self.scenarios:
+            if len(self.scenarios) < 2:
+                raise ValueError("a stochastic plan needs at least two scenarios")
+            names = [s.name for s in self.scenarios]
+            reserved = sorted({"expected_value", "stochastic"} & set(names))
+            if reserved:
+                raise ValueError(f"{', '.join(reserved)} names a plan of the regret table: call the scenario "
+                                 f"something else")
+            if len(set(names)) != len(names):
+                raise ValueError(f"scenario names repeat: {sorted({n for n in names if names.count(n) > 1})}")
+            given = [s.probability for s in self.scenarios if s.probability is not None]
+            if given and len(given) != len(self.scenarios):
+                raise ValueError("give every scenario a probability, or none (equally likely)")
+            if given and abs(sum(given) - 1.0) > 1e-6:
+                raise ValueError(f"the probabilities add up to {sum(given):.6g}, not 1")
+        return self
+
+
 class Config(Section):
     """A whole scenario."""
 
@@ -325,4 +405,6 @@ class Config(Section):
     reliability: Reliability = Reliability()
     solver: Solver = Solver()
     alternatives: Alternatives = Alternatives()
+    uncertainty: Uncertainty | None = Field(None, description="futures for a two-stage stochastic plan "
+                                             "(docs/formulation.md, 'Decisions under uncertainty')")
     constraints: list[UserConstraint] = Field(default_factory=list)

@@ -1,0 +1,187 @@
+"""Scenario decomposition: a Lagrangian bound from scenario-by-scenario solves, and first-stage plans
+completed in every scenario as the incumbent. For when the deterministic equivalent is too large to
+solve whole: each step holds one scenario's model, not all of them.
+
+Relax the non-anticipativity x_s[d] = x̄[d] with multipliers w_s (one per scenario and first-stage
+decision d, Σ_s p_s w_s = 0)::
+
+    L(w) = Σ_s p_s · min { c_s·x_s + o_s + w_s·x_s[D] : x_s feasible in scenario s }
+
+For any plan that shares its first stage, Σ_s p_s w_s·x[D] = 0, so L(w) ≤ the stochastic optimum:
+every L(w) is a valid lower bound (computed from each scenario's proven bound, so a scenario solved to
+a gap keeps it valid). The multipliers move by Polyak subgradient steps (as progressive hedging moves
+them, without its quadratic term, which HiGHS cannot hold in a MIP)::
+
+    x̄ = Σ_s p_s x_s[D]         w_s ← w_s + t · (x_s[D] − x̄)       t = θ (incumbent − L) / Σ_s p_s |x_s[D] − x̄|²
+
+which keeps Σ_s p_s w_s = 0; θ halves after 3 steps without a better bound. Incumbents: each
+scenario's first stage of the step (the first step: every scenario's own optimum) and x̄ rounded
+where the decision is whole, each completed in every scenario (:class:`Evaluator`); the plan with the
+least expected cost is kept. It stops when (incumbent − bound)/incumbent ≤ ``mip_gap``, when every
+scenario takes the same first stage (that plan is then optimal), at ``max_iterations`` or at
+``time_limit_s``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import numpy as np
+
+from optimizer.errors import InputError, Problem
+from optimizer.interrupts import STOP
+from optimizer.progress import Progress
+from optimizer.stochastic.equivalent import Member, decisions_of
+from optimizer.stochastic.stages import Key, same_plan
+
+STALL_STEPS = 3
+MAX_CANDIDATES = 3          # first-stage plans completed per step (after the first)
+
+
+@dataclasses.dataclass
+class Incumbent:
+    plan: dict | None = None
+    cost: float = float("inf")         # expected cost, MUSD
+    xs: list | None = None
+
+
+def decompose(members: list[Member], options, risk, settings, progress: Progress, evaluate):
+    """The stochastic plan by scenario decomposition (expected cost; CVaR needs the equivalent)."""
+    from optimizer.stochastic.run import Solved
+
+    if risk.cvar_weight > 0:
+        raise InputError([Problem(None, None, "uncertainty.method", "the decomposition minimises the expected "
+                                  "cost; CVaR (risk.cvar_weight > 0) needs the deterministic equivalent",
+                                  "use uncertainty.method: equivalent (or auto)")])
+    t0 = time.perf_counter()
+    keys = decisions_of(members)
+    forms = [_shared_zero(m, members) for m in members]
+    p = np.array([m.probability for m in members])
+    w = np.zeros((len(members), len(keys)))
+    integer = _integer_keys(members, keys)
+    best, seen = Incumbent(), []
+    bound, theta, stall, history = -np.inf, settings.step, 0, []
+    for k in range(settings.max_iterations):
+        remaining = settings.time_limit_s - (time.perf_counter() - t0)
+        if remaining <= 0 or STOP.requested:
+            break
+        sub = options.model_copy(update={"time_limit_s": max(1.0, min(options.time_limit_s, remaining)),
+                                         "mip_gap": min(options.mip_gap, settings.mip_gap / 2)})
+        step = _solve_scenarios(members, forms, keys, w, sub, progress, k)
+        if step is None:
+            return Solved("infeasible", None, None, None, None, "a scenario has no plan on its own: no plan "
+                          "serves every scenario", time.perf_counter() - t0)
+        lb, xk = step
+        if not np.isfinite(bound) or lb > bound + 1e-9 * max(1.0, abs(bound)):
+            bound, stall = lb, 0
+        else:
+            stall += 1
+            if stall >= STALL_STEPS:
+                theta, stall = theta / 2, 0
+        xbar = p @ xk
+        candidates = _candidates(members, keys, xk, xbar, integer, seen, first=(k == 0))
+        _complete(candidates, members, p, evaluate, best, seen)
+        gap = _gap(best.cost, bound)
+        history.append({"iteration": k + 1, "bound_usd": bound * 1e6, "incumbent_usd": _usd(best.cost),
+                        "gap": gap, "seconds": round(time.perf_counter() - t0, 3)})
+        progress.stage(f"decomposition, step {k + 1}: bound ${bound:,.1f}M, best plan "
+                       f"{'none yet' if best.plan is None else f'${best.cost:,.1f}M'}"
+                       + (f", gap {gap:.2%}" if gap is not None else ""))
+        norm2 = float(p @ np.sum((xk - xbar) ** 2, axis=1))
+        if (gap is not None and gap <= settings.mip_gap) or norm2 <= 1e-12:
+            break
+        target = best.cost if np.isfinite(best.cost) else bound + max(1.0, 0.05 * abs(bound))
+        w += theta * max(target - lb, 1e-6 * max(1.0, abs(lb))) / norm2 * (xk - xbar)
+    seconds = time.perf_counter() - t0
+    if best.plan is None:
+        return Solved("no_plan", None, bound, None, None, "no first-stage plan found that every scenario can "
+                      "complete", seconds, history=history)
+    status = "optimal" if _gap(best.cost, bound) is not None and _gap(best.cost, bound) <= settings.mip_gap \
+        else ("interrupted" if STOP.requested else "gap_limit")
+    size = {"scenarios": len(members), "rows_per_scenario": int(max(m.form.A.shape[0] for m in members)),
+            "first_stage_decisions": len(keys)}
+    return Solved(status, best.cost, bound, best.plan, best.xs, "", seconds, size, history)
+
+
+def _shared_zero(member: Member, members: list[Member]):
+    """The scenario's model with the decisions some other scenario cannot take held at 0 (their shared
+    value is 0 there, so here too)."""
+    lacking = [k for k in member.stage if any(k not in other.stage for other in members)]
+    if not lacking:
+        return member.form
+    upper, lower = member.form.col_upper.copy(), member.form.col_lower.copy()
+    for key in lacking:
+        j = member.stage[key]
+        lower[j], upper[j] = max(lower[j], 0.0), min(upper[j], 0.0)
+    return dataclasses.replace(member.form, col_lower=lower, col_upper=upper)
+
+
+def _integer_keys(members: list[Member], keys: list[Key]) -> np.ndarray:
+    out = np.zeros(len(keys), dtype=bool)
+    for i, key in enumerate(keys):
+        out[i] = any(m.form.integer[m.stage[key]] for m in members if key in m.stage)
+    return out
+
+
+def _solve_scenarios(members, forms, keys, w, options, progress: Progress, k: int):
+    """Each scenario with its multiplier terms: the Lagrangian bound Σ p_s bound_s and the first stages."""
+    from optimizer.solve import solve_form
+
+    lb, xk = 0.0, np.zeros((len(members), len(keys)))
+    for s, (m, form) in enumerate(zip(members, forms)):
+        progress.stage(f"decomposition, step {k + 1}: scenario {m.name} ({s + 1} of {len(members)})")
+        cost = form.cost.copy()
+        cols = [(i, m.stage[key]) for i, key in enumerate(keys) if key in m.stage]
+        for i, j in cols:
+            cost[j] += w[s, i]
+        sol = solve_form(dataclasses.replace(form, cost=cost), options)
+        if not sol.has_solution:
+            return None
+        x = np.asarray(sol.highs.getSolution().col_value, dtype=float)
+        bound = sol.bound if sol.bound is not None else sol.objective
+        lb += m.probability * bound
+        for i, j in cols:
+            xk[s, i] = x[j]
+    return lb, xk
+
+
+def _candidates(members, keys, xk, xbar, integer, seen, first: bool) -> list[dict]:
+    """First-stage plans to complete: every scenario's (the first step), else the mean rounded and the
+    scenarios' plans not tried yet (at most MAX_CANDIDATES)."""
+    rounded = np.where(integer, np.round(xbar), xbar)
+    plans = [dict(zip(keys, map(float, row))) for row in xk]
+    ordered = plans if first else [dict(zip(keys, map(float, rounded)))] + plans
+    out: list[dict] = []
+    for plan in ordered:
+        if any(same_plan(plan, q) for q in seen + out):
+            continue
+        out.append(plan)
+        if not first and len(out) >= MAX_CANDIDATES:
+            break
+    return out
+
+
+def _complete(candidates: list[dict], members, p, evaluate, best: Incumbent, seen: list) -> None:
+    """Complete each plan in every scenario; keep the cheapest in expectation."""
+    if not candidates:
+        return
+    jobs = [(m, plan) for plan in candidates for m in members]
+    done = evaluate(jobs, "first-stage plans")
+    n = len(members)
+    for c, plan in enumerate(candidates):
+        seen.append(plan)
+        results = done[c * n:(c + 1) * n]
+        costs = np.array([e.cost for e in results])
+        if np.all(np.isfinite(costs)) and float(p @ costs) < best.cost - 1e-9:
+            best.plan, best.cost, best.xs = plan, float(p @ costs), [e.x for e in results]
+
+
+def _gap(incumbent: float, bound: float) -> float | None:
+    if not np.isfinite(incumbent) or not np.isfinite(bound):
+        return None
+    return max(0.0, (incumbent - bound) / max(abs(incumbent), 1e-9))
+
+
+def _usd(musd: float) -> float | None:
+    return float(musd) * 1e6 if np.isfinite(musd) else None

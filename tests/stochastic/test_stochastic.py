@@ -1,0 +1,192 @@
+"""Two-stage stochastic plans, checked by hand on a newsvendor (tests/stochastic/cases.py):
+
+    cost(q, D) = q + late · max(D − q, 0)     MUSD; q units bought in 2026 (first stage), D wanted in 2027
+
+Two equally likely demands 40 and 80, late = 1.5: the critical ratio (1.5 − 1)/1.5 = 1/3 ≤ F(40) = 1/2,
+so q* = 40 and RP = 40 + ½ · 1.5 · 40 = 70; wait and see ½ (40 + 80) = 60, EVPI 10; the mean demand 60
+gives q = 60 and EEV = 60 + ½ · 1.5 · 20 = 75, VSS 5.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import siting
+from optimizer.errors import InputError
+from optimizer.stochastic.equivalent import cvar
+from optimizer.stochastic.futures import Future, expected_value_future
+from optimizer.stochastic.run import run_stochastic
+from stochastic.cases import newsvendor
+
+M = 1e6
+
+
+def gpu_purchases(folder, gpu: str, period: str) -> dict[str, float]:
+    """Units of ``gpu`` bought in ``period`` per scenario (from each scenario's run folder)."""
+    out = {}
+    for path in sorted((folder / "scenarios").iterdir()):
+        g = pd.read_csv(path / "tables" / "gpus.csv")
+        out[path.name] = float(g.loc[(g.gpu_id == gpu) & (g.period.astype(str) == period), "new_units"].sum())
+    return out
+
+
+def test_newsvendor_plan_evpi_and_vss_by_hand(tmp_path):
+    outcome = run_stochastic(newsvendor(tmp_path / "case", {"low": 40, "high": 80}), out=tmp_path / "run")
+    st = outcome.summary["stochastic"]
+    assert st["expected_cost_usd"] == pytest.approx(70 * M)
+    assert [s["cost_usd"] for s in st["scenarios"]] == pytest.approx([40 * M, 100 * M])
+    assert [s["own_optimum_usd"] for s in st["scenarios"]] == pytest.approx([40 * M, 80 * M])
+    assert st["wait_and_see_usd"] == pytest.approx(60 * M)
+    assert st["evpi_usd"] == pytest.approx(10 * M)
+    assert st["expected_value_plan_usd"] == pytest.approx(75 * M)
+    assert st["vss_usd"] == pytest.approx(5 * M)
+    bought = [r for r in st["first_stage"] if r["decision"] == "GPUs bought"]
+    assert bought == [{"decision": "GPUs bought", "site": "A", "item": "X", "period": "2026", "unit": "units",
+                       "value": 40.0}]
+    folder = outcome.out_dir
+    # the first stage is one plan: the same 2026 purchase in every scenario; the recourse differs
+    assert gpu_purchases(folder, "X", "2026") == {"high": 40.0, "low": 40.0}
+    assert gpu_purchases(folder, "Y", "2027") == {"high": 40.0, "low": 0.0}
+    gpus = pd.read_csv(folder / "tables" / "gpus.csv")
+    assert list(gpus.columns)[0] == "scenario" and set(gpus.scenario) == {"low", "high"}
+    sites = pd.read_csv(folder / "tables" / "sites.csv")
+    assert list(sites.peak_it_mw) == [40.0, 80.0]                # the campus runs 40 or 80 MW of GPUs in 2027
+    once = [p.name for p in (folder / "tables").glob("*.csv")
+            if "scenario" not in pd.read_csv(p, nrows=0).columns and (folder / "scenarios/low/tables" / p.name).is_file()]
+    assert once                                                  # the same in every scenario: written once
+    for name in once:
+        assert pd.read_csv(folder / "tables" / name).equals(pd.read_csv(folder / "scenarios/high/tables" / name))
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["objective_usd"] == pytest.approx(70 * M) and summary["stochastic"]["method"] == "equivalent"
+    for name in ("low", "high"):
+        one = json.loads((folder / "scenarios" / name / "summary.json").read_text())
+        assert one["stochastic_scenario"]["name"] == name
+    assert (folder / "tables" / "regret.csv").is_file() and (folder / "tables" / "first_stage.csv").is_file()
+
+
+def test_cvar_at_the_smallest_probability_is_the_worst_case_and_gives_the_min_max_plan(tmp_path):
+    # λ = 1, α = 0.7 ≥ 1 − 0.3: CVaR is the worst scenario's cost; min over q of max(q + 1.5·max(0, 80 − q), q)
+    # is at q = 80 (cost 80 in both), while the expected cost alone (p_low = 0.7) picks q = 40 (58)
+    probabilities = {"low": 0.7, "high": 0.3}
+    worst = run_stochastic(newsvendor(tmp_path / "a", {"low": 40, "high": 80}, probabilities,
+                                      risk={"cvar_alpha": 0.7, "cvar_weight": 1.0}), out=tmp_path / "ra")
+    st = worst.summary["stochastic"]
+    assert [s["cost_usd"] for s in st["scenarios"]] == pytest.approx([80 * M, 80 * M])
+    assert st["cvar_usd"] == pytest.approx(80 * M) and st["objective_usd"] == pytest.approx(80 * M)
+    assert gpu_purchases(worst.out_dir, "X", "2026") == {"high": 80.0, "low": 80.0}
+    mean = run_stochastic(newsvendor(tmp_path / "b", {"low": 40, "high": 80}, probabilities), out=tmp_path / "rb",)
+    assert mean.summary["stochastic"]["expected_cost_usd"] == pytest.approx(58 * M)
+    assert gpu_purchases(mean.out_dir, "X", "2026") == {"high": 40.0, "low": 40.0}
+
+
+def test_regret_table_on_three_scenarios_by_hand(tmp_path):
+    # late = 2: plan q (each scenario's own plan buys its demand) costs q + 2·max(0, D − q)
+    outcome = run_stochastic(newsvendor(tmp_path / "case", {"low": 40, "mid": 60, "high": 80}, late_musd=2.0),
+                             out=tmp_path / "run")
+    regret = outcome.summary["stochastic"]["regret"]
+    assert regret["plans"] == ["low", "mid", "high", "expected_value", "stochastic"]
+    cost = np.array(regret["cost_usd"]) / M
+    np.testing.assert_allclose(cost[:3], [[40, 80, 120], [60, 60, 100], [80, 80, 80]])
+    np.testing.assert_allclose(np.array(regret["regret_usd"])[:3] / M, [[0, 20, 40], [20, 0, 20], [40, 20, 0]])
+    assert np.array(regret["max_regret_usd"][:3]) / M == pytest.approx([40, 20, 40])
+    assert regret["min_max_regret_plan"] == "mid"
+    # the stochastic plan (critical ratio ½ ≤ F(60) = ⅔: q = 60) is the mid plan: ⅓ (60 + 60 + 100)
+    np.testing.assert_allclose(cost[4], [60, 60, 100])
+    assert outcome.summary["stochastic"]["expected_cost_usd"] == pytest.approx(220 / 3 * M)
+    frame = pd.read_csv(outcome.out_dir / "tables" / "regret.csv")
+    assert len(frame) == 15 and frame.loc[(frame.plan == "low") & (frame.scenario == "high"), "regret_usd"].item() \
+        == pytest.approx(40 * M)
+
+
+def test_decomposition_agrees_with_the_equivalent(tmp_path):
+    case = newsvendor(tmp_path / "case", {"low": 40, "mid": 55, "high": 80}, {"low": 0.5, "mid": 0.3, "high": 0.2},
+                      late_musd=1.7, extra={"regret": False})
+    whole = run_stochastic(case, out=tmp_path / "eq", method="equivalent").summary
+    parts = run_stochastic(case, out=tmp_path / "dec", method="decomposition").summary
+    optimum = whole["stochastic"]["objective_usd"]
+    gap = 0.01    # the decomposition's configured gap (uncertainty.decomposition.mip_gap)
+    assert parts["stochastic"]["method"] == "decomposition"
+    assert parts["stochastic"]["objective_usd"] <= optimum * (1 + gap) + 1e-6
+    assert parts["stochastic"]["bound_usd"] <= optimum * (1 + 1e-9)
+    history = parts["stochastic"]["decomposition"]
+    assert history and all(h["bound_usd"] <= optimum * (1 + 1e-9) for h in history)
+    assert [h["bound_usd"] for h in history] == sorted(h["bound_usd"] for h in history)   # the best bound so far
+
+
+def test_a_decision_one_scenario_cannot_take_is_left_out_of_the_shared_plan(tmp_path):
+    # in "no_x", product X is not sold in 2026: the shared plan buys no X, every unit is bought late
+    case = newsvendor(tmp_path / "case", {"normal": 40, "no_x": 40}, late_musd=1.5)
+    import yaml
+
+    config = yaml.safe_load(case.read_text())
+    config["uncertainty"]["scenarios"][1]["set"]["data.gpus.X.first_year"] = 2027
+    case.write_text(yaml.safe_dump(config, sort_keys=False))
+    outcome = run_stochastic(case, out=tmp_path / "run")
+    st = outcome.summary["stochastic"]
+    assert [r for r in st["first_stage"] if r["decision"] == "GPUs bought"] == []
+    assert [s["cost_usd"] for s in st["scenarios"]] == pytest.approx([60 * M, 60 * M])
+    regret = st["regret"]
+    assert regret["cost_usd"][0][1] is None                  # "normal"'s own plan (40 X in 2026) cannot be taken
+    reason = next(r["reason"] for r in regret["cannot_complete"] if (r["plan"], r["scenario"]) == ("normal", "no_x"))
+    assert "cannot be taken" in reason
+
+
+def test_cvar_by_hand():
+    assert cvar([10, 20, 30], [0.5, 0.3, 0.2], 0.8) == pytest.approx(30)
+    assert cvar([10, 20, 30], [0.5, 0.3, 0.2], 0.5) == pytest.approx((0.3 * 20 + 0.2 * 30) / 0.5)
+    assert cvar([10, 20, 30], [0.5, 0.3, 0.2], 0.0) == pytest.approx(0.5 * 10 + 0.3 * 20 + 0.2 * 30)
+
+
+def test_expected_value_future_averages_numbers_and_mappings():
+    futures = [Future("a", 0.25, {"x": 10, "y": 1.0, "t": {2027: 40}, "s": "on", "only_a": 5}),
+               Future("b", 0.75, {"x": 20, "y": 3.0, "t": {2027: 80}, "s": "off"})]
+    ev = expected_value_future(futures).values
+    assert ev["x"] == 18 and isinstance(ev["x"], int)          # 17.5 rounded: whole numbers stay whole
+    assert ev["y"] == pytest.approx(2.5) and ev["t"] == {2027: 70} and ev["s"] == "off"
+    assert "only_a" not in ev                                   # most probable: the config's own value
+
+
+def test_mistakes_name_the_config_line(tmp_path):
+    import yaml
+
+    case = newsvendor(tmp_path / "case", {"low": 40, "high": 80})
+    config = yaml.safe_load(case.read_text())
+    config["uncertainty"]["scenarios"][1]["set"] = {"targets.compute_h100e": {2027: 80}, "solver.mip_gapp": 0.1}
+    case.write_text(yaml.safe_dump(config, sort_keys=False))
+    with pytest.raises(InputError) as exc:
+        run_stochastic(case, out=tmp_path / "run")
+    text = exc.value.render()
+    assert "uncertainty scenario high" in text and "mip_gapp" in text and "config.yaml" in text
+    config["uncertainty"]["scenarios"][0]["probability"] = 0.5
+    case.write_text(yaml.safe_dump(config, sort_keys=False))
+    with pytest.raises(InputError) as exc:
+        run_stochastic(case, out=tmp_path / "run2")
+    assert "every scenario a probability" in exc.value.render()
+    assert not (tmp_path / "run").exists() and not (tmp_path / "run2").exists()
+
+
+def test_a_max_compute_objective_is_refused(tmp_path):
+    case = newsvendor(tmp_path / "case", {"low": 40, "high": 80})
+    with pytest.raises(InputError) as exc:
+        run_stochastic(case, ["objective.kind=max_compute"], out=tmp_path / "run")
+    assert "min_cost" in exc.value.render()
+
+
+def test_siting_run_makes_the_stochastic_plan(tmp_path, monkeypatch, capsys):
+    case = newsvendor(tmp_path / "case", {"low": 40, "high": 80})
+    assert siting(monkeypatch, "run", case, "--out", tmp_path / "run", "--quiet") == 0
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["stochastic"]["evpi_usd"] == pytest.approx(10 * M)
+    assert siting(monkeypatch, "stochastic", case, "--out", tmp_path / "dec", "--method", "decomposition") == 0
+    out = capsys.readouterr().out
+    assert "EVPI" in out and "low" in out
+
+
+def test_plans_are_evaluated_on_dask_workers_alike(tmp_path):
+    case = newsvendor(tmp_path / "case", {"low": 40, "mid": 60, "high": 80}, late_musd=2.0)
+    here = run_stochastic(case, out=tmp_path / "here").summary["stochastic"]["regret"]
+    dask = run_stochastic(case, out=tmp_path / "dask", workers=2).summary["stochastic"]["regret"]
+    np.testing.assert_allclose(np.array(dask["cost_usd"], dtype=float), np.array(here["cost_usd"], dtype=float))

@@ -15,9 +15,9 @@ them, without its quadratic term, which HiGHS cannot hold in a MIP)::
     x̄ = Σ_s p_s x_s[D]         w_s ← w_s + t · (x_s[D] − x̄)       t = θ (incumbent − L) / Σ_s p_s |x_s[D] − x̄|²
 
 which keeps Σ_s p_s w_s = 0; θ halves after 3 steps without a better bound. Incumbents: each
-scenario's first stage of the step (the first step: every scenario's own optimum) and x̄ rounded
-where the decision is whole, each completed in every scenario (:class:`Evaluator`); the plan with the
-least expected cost is kept. It stops when (incumbent − bound)/incumbent ≤ ``mip_gap``, when every
+scenario's first stage of the step (the first step: the scenarios' own optima, the most probable
+first) and x̄ rounded where the decision is whole, at most three new plans a step, each completed in
+every scenario; the plan with the least expected cost is kept. It stops when (incumbent − bound)/incumbent ≤ ``mip_gap``, when every
 scenario takes the same first stage (that plan is then optimal), at ``max_iterations`` or at
 ``time_limit_s``.
 """
@@ -36,7 +36,7 @@ from optimizer.stochastic.equivalent import Member, decisions_of
 from optimizer.stochastic.stages import Key, same_plan
 
 STALL_STEPS = 3
-MAX_CANDIDATES = 3          # first-stage plans completed per step (after the first)
+MAX_CANDIDATES = 3          # first-stage plans completed in every scenario per step
 
 
 @dataclasses.dataclass
@@ -147,17 +147,18 @@ def _solve_scenarios(members, forms, keys, w, options, progress: Progress, k: in
 
 
 def _candidates(members, keys, xk, xbar, integer, seen, first: bool) -> list[dict]:
-    """First-stage plans to complete: every scenario's (the first step), else the mean rounded and the
-    scenarios' plans not tried yet (at most MAX_CANDIDATES)."""
-    rounded = np.where(integer, np.round(xbar), xbar)
-    plans = [dict(zip(keys, map(float, row))) for row in xk]
-    ordered = plans if first else [dict(zip(keys, map(float, rounded)))] + plans
+    """First-stage plans to complete, at most MAX_CANDIDATES not tried yet: the mean of the scenarios'
+    first stages (rounded where whole; after the first step, when they start to agree) and the
+    scenarios' own, the most probable first."""
+    rounded = dict(zip(keys, map(float, np.where(integer, np.round(xbar), xbar))))
+    order = sorted(range(len(members)), key=lambda s: -members[s].probability)
+    plans = [dict(zip(keys, map(float, xk[s]))) for s in order]
     out: list[dict] = []
-    for plan in ordered:
+    for plan in (plans + [rounded]) if first else ([rounded] + plans):
         if any(same_plan(plan, q) for q in seen + out):
             continue
         out.append(plan)
-        if not first and len(out) >= MAX_CANDIDATES:
+        if len(out) >= MAX_CANDIDATES:
             break
     return out
 

@@ -86,6 +86,11 @@ def validate(config: Path = ConfigArgument, set_: Optional[List[str]] = SetOptio
     table = Table(title=escape(f"{config} is valid"), show_header=False)
     for key, value in inputs.summary().items():
         table.add_row(escape(key), escape(str(value)))
+    if inputs.config.uncertainty is not None:      # every future composes and loads too
+        from optimizer.stochastic.run import load_futures
+
+        found = load_futures(config, set_ or [], inputs, inputs.config.uncertainty, cluster=False)
+        table.add_row("futures", escape(", ".join(f"{f.name} ({f.probability:.0%})" for f, _, _ in found)))
     console.print(table)
     for note in inputs.notes:
         console.print(f"note: {note}" if not note.startswith("warning:") else note, markup=False, highlight=False,

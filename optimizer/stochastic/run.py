@@ -116,15 +116,27 @@ def _check_objective(inputs) -> None:
 
 def load_scenarios(config_path: Path, overrides: list[str], base, block, progress: Progress) -> list[Scenario]:
     """Every future's inputs, model and compiled form; every mistake at once, each naming its future."""
+    until = _until_month(base, block)
+    loaded = load_futures(config_path, overrides, base, block, progress=progress)
+    out = []
+    for n, (f, raw, inputs) in enumerate(loaded):
+        progress.stage(f"building scenario {f.name} ({n + 1} of {len(loaded)})")
+        out.append(_built(f, inputs, raw, until))
+    return out
+
+
+def load_futures(config_path: Path, overrides: list[str], base, block, cluster: bool = True,
+                 progress: Progress | None = None) -> list[tuple[Future, dict, object]]:
+    """Each future's (future, resolved config, inputs); every mistake at once, each naming the config's
+    line of its future (``cluster=False``: checked without finding typical days, as siting validate)."""
     from optimizer.inputs.load import load_all
 
-    found = futures(block, config_path)
-    until = _until_month(base, block)
     problems, out = [], []
-    for f in found:
-        progress.stage(f"building scenario {f.name} ({len(out) + 1} of {len(found)})")
+    for f in futures(block, config_path):
+        if progress is not None:
+            progress.stage(f"loading scenario {f.name}")
         try:
-            loaded, inputs = load_all(config_path, overrides + f.overrides)
+            loaded, inputs = load_all(config_path, overrides + f.overrides, cluster=cluster)
         except InputError as exc:
             problems += relocated(base.source, f, exc.problems)
             continue
@@ -133,7 +145,7 @@ def load_scenarios(config_path: Path, overrides: list[str], base, block, progres
                                     "its periods differ from the config's", "futures share one horizon: do not "
                                     "override horizon keys in a scenario"))
             continue
-        out.append(_built(f, inputs, loaded.raw, until))
+        out.append((f, loaded.raw, inputs))
     if problems:
         raise InputError(problems)
     return out

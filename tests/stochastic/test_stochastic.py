@@ -190,3 +190,46 @@ def test_plans_are_evaluated_on_dask_workers_alike(tmp_path):
     here = run_stochastic(case, out=tmp_path / "here").summary["stochastic"]["regret"]
     dask = run_stochastic(case, out=tmp_path / "dask", workers=2).summary["stochastic"]["regret"]
     np.testing.assert_allclose(np.array(dask["cost_usd"], dtype=float), np.array(here["cost_usd"], dtype=float))
+
+
+def test_siting_validate_checks_every_future(tmp_path, monkeypatch, capsys):
+    import yaml
+
+    case = newsvendor(tmp_path / "case", {"low": 40, "high": 80})
+    assert siting(monkeypatch, "validate", case) == 0
+    assert "low (50%), high (50%)" in capsys.readouterr().out
+    config = yaml.safe_load(case.read_text())
+    config["uncertainty"]["scenarios"][1]["set"]["data.gpus.Z.first_year"] = 2027    # no product Z
+    case.write_text(yaml.safe_dump(config, sort_keys=False))
+    assert siting(monkeypatch, "validate", case) != 0
+    err = capsys.readouterr().err
+    assert "uncertainty scenario high" in err and "config.yaml" in err
+
+
+def test_futures_drawn_from_a_sweep_file(tmp_path):
+    import yaml
+
+    from optimizer.inputs.load import load_all
+    from optimizer.stochastic.futures import futures
+
+    case = newsvendor(tmp_path / "case", {"low": 40, "high": 80})
+    sweep = {"name": "demand", "config": "config.yaml", "design": "latin_hypercube", "samples": 4,
+             "axes": {"late_price": {"key": "data.gpus.Y.price_usd_per_unit",
+                                     "distribution": {"kind": "uniform", "low": 1.2e6, "high": 2.0e6}},
+                      "demand": {"key": "targets.compute_h100e", "values": [{2027: 40}, {2027: 80}]}}}
+    (tmp_path / "case" / "demand.yaml").write_text(yaml.safe_dump(sweep, sort_keys=False))
+    config = yaml.safe_load(case.read_text())
+    config["uncertainty"] = {"from_sweep": {"file": "demand.yaml", "samples": 6, "seed": 3},
+                             "first_stage_until": 2027}
+    case.write_text(yaml.safe_dump(config, sort_keys=False))
+    _, base = load_all(case, cluster=False)
+    drawn = futures(base.config.uncertainty, case)
+    assert [f.name for f in drawn] == [f"f{i:02d}" for i in range(1, 7)]
+    assert all(f.probability == pytest.approx(1 / 6) for f in drawn)
+    prices = sorted(f.values["data.gpus.Y.price_usd_per_unit"] for f in drawn)
+    assert all(1.2e6 <= v <= 2.0e6 for v in prices)
+    assert [int((v - 1.2e6) / (0.8e6 / 6)) for v in prices] == [0, 1, 2, 3, 4, 5]   # one draw per sixth (LHS)
+    assert {f.values["targets.compute_h100e"][2027] for f in drawn} == {40, 80}
+    assert [f.values for f in futures(base.config.uncertainty, case)] == [f.values for f in drawn]   # seeded
+    outcome = run_stochastic(case, out=tmp_path / "run")
+    assert len(outcome.summary["stochastic"]["scenarios"]) == 6 and outcome.status == "optimal"

@@ -173,3 +173,27 @@ def _unwritable(key: str, folder: Path, exc: OSError) -> InputError:
         "read-only file system" if exc.errno == errno.EROFS else exc.strerror or str(exc)
     return InputError([Problem(None, None, key, f"cannot write in {display_path(folder)}: {reason}",
                                "choose a folder you can write to with --out")])
+
+
+def fill_claimed(out: Path | None, root: Path, name: str, work):
+    """Claim a folder (as :func:`claim`), let ``work(partial_folder)`` fill it and move it into place;
+    if ``work`` fails or is interrupted the partial folder is removed. Returns (work's result, the
+    final folder)."""
+    from optimizer.interrupts import deferred
+
+    folder = claim(out, root, name)
+    try:
+        result = work(folder.partial)
+    except BaseException:
+        folder.abandon()
+        raise
+    with deferred():
+        return result, folder.finish()
+
+
+def write_json(path: Path, data: dict) -> None:
+    """``data`` as indented JSON (numpy numbers as floats), its folder made if needed."""
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=float) + "\n")

@@ -9,7 +9,6 @@ with its shadow prices) to ``alt-N``, which ``siting report`` and ``siting compa
 
 from __future__ import annotations
 
-import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from optimizer.alternatives.search import SPACES, Plan, Search, decision_space, 
 from optimizer.errors import InputError, Problem
 from optimizer.interrupts import STOP, deferred
 from optimizer.progress import Progress
+from optimizer.run_folder import write_json
 
 
 @dataclass
@@ -74,7 +74,7 @@ def run_alternatives(config_path: str | Path, overrides: Iterable[str] = (), out
     ``workers`` (a LocalCluster) or ``scheduler`` (a Dask cluster), the directions are solved as
     Dask tasks, as many at once as there are worker threads."""
     from optimizer.inputs.load import load_all
-    from optimizer.run_folder import claim
+    from optimizer.run_folder import fill_claimed
 
     progress = progress or Progress()
     STOP.clear()
@@ -85,14 +85,8 @@ def run_alternatives(config_path: str | Path, overrides: Iterable[str] = (), out
         raise InputError([Problem(file, line, "objective.kind", f"alternatives compare costs; this config's "
                                   f"objective is {inputs.config.objective.kind}", "use objective.kind: min_cost")])
     settings = settings_of(inputs.config, **given)
-    folder = claim(out, runs_root, f"{inputs.config.name or Path(config_path).stem}-alternatives")
-    try:
-        outcome = _search(inputs, loaded.raw, settings, folder.partial, progress, workers, scheduler)
-    except BaseException:
-        folder.abandon()
-        raise
-    with deferred():
-        outcome.out_dir = folder.finish()
+    outcome, outcome.out_dir = fill_claimed(out, runs_root, f"{inputs.config.name or Path(config_path).stem}-alternatives", lambda partial: _search(
+        inputs, loaded.raw, settings, partial, progress, workers, scheduler))
     return outcome
 
 
@@ -113,7 +107,7 @@ def _search(inputs, raw: dict, settings: Settings, out_dir: Path, progress: Prog
     if not solution.has_solution:
         summary = {"status": solution.status, "message": solution.message or "the optimum has no plan: no "
                    "alternatives (siting explain says why)"}
-        _write_json(out_dir / "summary.json", summary)
+        write_json(out_dir / "summary.json", summary)
         return AlternativesOutcome(solution.status, out_dir, summary)
     form = solution.form
     x0 = column_values(form)
@@ -171,7 +165,7 @@ def _search(inputs, raw: dict, settings: Settings, out_dir: Path, progress: Prog
                "space": list(settings.space), "threshold": settings.threshold, "count_asked": settings.count,
                "distinct_plans": len(found.plans), "repeats": found.repeats, "stopped": found.stopped,
                "optimum_usd": optimum.cost_musd * 1e6, "alternatives": written}
-    _write_json(out_dir / "summary.json", summary)
+    write_json(out_dir / "summary.json", summary)
     from optimizer.report.alternatives import write_alternatives_report
 
     progress.stage("writing the alternatives report")
@@ -266,8 +260,4 @@ def frequency(plans: list[dict]) -> pd.DataFrame:
                  for item, n in sorted(counts.items(), key=lambda t: (-t[1], t[0]))]
     return pd.DataFrame(rows, columns=["kind", "item", "plans", "share"])
 
-
-def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, default=float) + "\n")
 

@@ -16,7 +16,6 @@ plan (the shared first stage and that scenario's recourse) as a complete run fol
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +27,10 @@ import pandas as pd
 from optimizer.errors import InputError, Problem
 from optimizer.interrupts import STOP, deferred
 from optimizer.progress import Progress
+from optimizer.run_folder import write_json
 from optimizer.stochastic.equivalent import Member, build_equivalent, risk_objective, scenario_costs
 from optimizer.stochastic.futures import Future, expected_value_future, futures, relocated
-from optimizer.stochastic.stages import Key, decisions, describe, fixed, plan_of, same_plan
+from optimizer.stochastic.stages import Key, decisions, describe, fixed, plan_of
 
 INFEASIBLE_PLAN = float("inf")
 
@@ -82,7 +82,7 @@ def run_stochastic(config_path: str | Path, overrides: Iterable[str] = (), out: 
     config's), each future's own plan and the expected-value plan, evaluate them across futures (on
     Dask with ``workers`` > 1 or a ``scheduler``), and write the folder."""
     from optimizer.inputs.load import load_all
-    from optimizer.run_folder import claim
+    from optimizer.run_folder import fill_claimed
 
     progress = progress or Progress()
     STOP.clear()
@@ -94,15 +94,8 @@ def run_stochastic(config_path: str | Path, overrides: Iterable[str] = (), out: 
         raise InputError([Problem(str(config_path), None, "uncertainty", "this config has no uncertainty block",
                                   "add uncertainty: {scenarios: [...]} (docs/formulation.md)")])
     _check_objective(base)
-    folder = claim(out, runs_root, f"{base.config.name or Path(config_path).stem}-stochastic")
-    try:
-        outcome = _plan(Path(config_path), overrides, loaded, base, folder.partial, progress, workers, scheduler,
-                        method or block.method)
-    except BaseException:
-        folder.abandon()
-        raise
-    with deferred():
-        outcome.out_dir = folder.finish()
+    outcome, outcome.out_dir = fill_claimed(out, runs_root, f"{base.config.name or Path(config_path).stem}-stochastic", lambda partial: _plan(
+        Path(config_path), overrides, loaded, base, partial, progress, workers, scheduler, method or block.method))
     return outcome
 
 
@@ -197,7 +190,7 @@ def _plan(config_path: Path, overrides: list[str], loaded, base, out_dir: Path, 
         if solved.xs is None:
             summary = {"name": base.config.name, "status": solved.status, "message": solved.message,
                        "stochastic": {"method": chosen, "scenarios": _scenario_list(scenarios)}}
-            _write_json(out_dir / "summary.json", summary)
+            write_json(out_dir / "summary.json", summary)
             from optimizer.report.stochastic import write_stochastic_report
 
             write_stochastic_report(out_dir)
@@ -341,8 +334,6 @@ def evaluate_plans(config_path: Path, overrides: list[str], scenarios: list[Scen
                    risk, progress: Progress) -> dict:
     """Each scenario's own optimum (wait and see), the expected-value plan, and every plan completed in
     every scenario: EVPI, VSS and the regret table."""
-    from optimizer.stochastic.futures import expected_value_future
-
     members = [s.member for s in scenarios]
     own_optima(scenarios, evaluate.options, progress)
     probs = np.array([s.probability for s in scenarios])
@@ -556,7 +547,7 @@ def write_folder(out_dir: Path, raw: dict, scenarios: list[Scenario], results: l
         regret = summary["stochastic"].get("regret")
         if regret:
             regret_frame(regret).to_csv(tables / "regret.csv", index=False)
-        _write_json(out_dir / "summary.json", summary)
+        write_json(out_dir / "summary.json", summary)
         (out_dir / "config.resolved.yaml").write_text(yaml.safe_dump(plain_raw(raw), sort_keys=False))
         progress.stage("writing the report")
         from optimizer.report.stochastic import write_stochastic_report
@@ -618,8 +609,3 @@ def _plain(v):
     if isinstance(v, (list, tuple)):
         return [_plain(x) for x in v]
     return v
-
-
-def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, default=float) + "\n")

@@ -283,6 +283,8 @@ def make_summary(inputs: Inputs, solution: Solution, results: Results | None, bu
         "solve_seconds": round(solution.solve_seconds, 3), "model": solution.model_size,
         "periods": periods_summary(inputs),
     }
+    if solution.screen is not None:
+        summary["screen"] = solution.screen
     if parts and any(parts.values()):
         summary.update({"compute_value_usd": _usd(parts["compute_value"]), "shortfall_usd": _usd(parts["shortfall"]),
                         "objective_with_value_usd": _usd(solution.objective)})

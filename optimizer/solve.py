@@ -58,6 +58,7 @@ class Solution:
     highs: object = None          # the Highs instance of the last stage (duals, IIS)
     form: object = None           # the StandardForm it was given (rows and columns back to the model)
     lp_basis: object = None       # the LP relaxation's basis when the root heuristic ran (warm-starts the duals)
+    screen: dict | None = None    # the screen's short list, rounds and bound (optimizer/screen.py), when it ran
 
     @property
     def summary(self) -> str:
@@ -148,6 +149,13 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
     its Pyomo variables. ``t0``: when the handoff began (its time is reported). ``start``: a feasible
     point (column values) HiGHS takes as its first incumbent (the root heuristic is then skipped)."""
     t0 = time.perf_counter() if t0 is None else t0
+    sites = _screened_sites(form, options, start)
+    if sites:
+        from optimizer.screen import screen_solve
+
+        solution = screen_solve(form, sites, options, progress or Progress(), log)
+        solution.handoff_seconds = time.perf_counter() - t0 - solution.solve_seconds
+        return solution
     try:
         h = to_highs(form, options, log)
         handoff = time.perf_counter() - t0
@@ -170,6 +178,17 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
     except SolveError as exc:
         return Solution("error", False, message=str(exc), model_size=form.size)
     return _finish(_read_outcome(h, form.maximise), h, form, options, handoff, time.perf_counter() - t1, plan)
+
+
+def _screened_sites(form: StandardForm, options: Solver, start) -> list[str]:
+    """The campuses of a model the screen (:mod:`optimizer.screen`) solves: ``solver.screen`` on, a MIP
+    with its Pyomo links and more than one campus, no start given, not stopped."""
+    if not options.screen or options.relax_integrality or start is not None or not form.columns \
+            or not form.integer.any() or STOP.requested:
+        return []
+    ix = getattr(form.columns[0].model(), "ix", None)
+    sites = list(ix.sites) if ix is not None else []
+    return sites if len(sites) > 1 else []
 
 
 def _root_plan(form: StandardForm, options: Solver, progress: Progress | None, log):

@@ -270,6 +270,10 @@ class Solver(Section):
         "auto", description="before branch and bound, solve the LP relaxation and a MIP with the integers it leaves "
                             "whole fixed: a plan at root-LP time, proven when within mip_gap of the LP bound; auto: for "
                             "models with at least 250 integer columns (smaller ones solve faster without)")
+    screen: bool = Field(False, description="for many candidate campuses of which few are needed: a short list by "
+                         "pricing campuses against the LP of the list (column generation), the MIP on the short list, "
+                         "and a Lagrangian bound of the full model for its gap (docs/formulation.md, 'Screening many "
+                         "campuses')")
     relax_integrality: bool = Field(False, description="solve the LP relaxation (a bound, or the answer when "
                                                        "every integer is fixed by constraints)")
     highs_options: dict[str, bool | int | float | str] = Field(

@@ -1,0 +1,224 @@
+"""A two-stage screen for many candidate campuses: a short list by pricing, the MIP on the short list,
+and a bound of the full model that says how far the plan can be from the best plan of all sites.
+
+Columns belong to a campus (their index names it) or to no campus (costs by year, emissions, ...);
+a row is **local** to a campus when all its columns are that campus's, **global** when none is any
+campus's, and **coupling** otherwise (targets, budgets, supply, headroom, cost accounts).
+
+Lagrangian bound. For row duals y of the coupling rows C (HiGHS's signs: y_r ≥ 0 where the lower
+bound l_r holds, y_r ≤ 0 where the upper bound u_r does)::
+
+    L(y) = Σ_{r∈C} y_r · (l_r if y_r > 0 else u_r)  +  min_{x_g ∈ X_g} d_g·x_g  +  Σ_s min_{x_s ∈ X_s} d_s·x_s
+    d = c − A_Cᵀ y           X_s: campus s's local rows and column bounds; X_g: the global rows
+
+is a lower bound of the full LP relaxation (hence of every plan) for any such y, and each min is a
+small LP of its own. With y the duals of the LP restricted to a short list S (other campuses' columns
+held at 0), L(y) = LP(S) + Σ_{s∉S} min(0, min_{X_s} d_s·x_s): a campus outside the list with a
+negative **reduced cost** min d_s·x_s could lower the cost; none left means LP(S) is the full LP.
+
+The screen (column generation over campuses): solve LP(S) (coupling rows elastic at a penalty, so
+that a short list that cannot meet the targets yet still gives duals), price every campus outside
+S, add the most negative (at most ``ADD_SHARE`` of the campuses a round), until none is negative or
+the bound is within the gap of LP(S); then the MIP on S (the root heuristic, branch and bound) gives
+the plan, a plan of the full model since the others stay closed, and::
+
+    gap = (plan − L(y)) / plan
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from optimizer.handoff import StandardForm
+from optimizer.progress import Progress
+
+GLOBAL = -1
+COUPLING = -2
+ADD_SHARE = 0.15           # at most this share of the campuses joins the short list per round
+MAX_ROUNDS = 12
+PENALTY_FACTOR = 1e4       # elastic coupling rows: this many times the largest cost coefficient
+
+
+@dataclasses.dataclass
+class Blocks:
+    """Campus of each column and row (GLOBAL, COUPLING or the campus's number)."""
+
+    sites: list[str]
+    col_site: np.ndarray
+    row_site: np.ndarray
+
+    parts: dict = dataclasses.field(default_factory=dict)
+
+    def part(self, form: StandardForm, s: int):
+        """Block s's columns, its local rows' matrix (CSC) and those rows (computed once)."""
+        if s not in self.parts:
+            cols = np.flatnonzero(self.col_site == s)
+            rows = np.flatnonzero(self.row_site == s)
+            if "csr" not in self.parts:
+                self.parts["csr"] = form.A.tocsr()
+            A = self.parts["csr"][rows][:, cols].tocsc() if rows.size else sp.csc_matrix((0, cols.size))
+            self.parts[s] = (cols, A, rows)
+        return self.parts[s]
+
+
+def blocks_of(form: StandardForm, sites: list[str]) -> Blocks:
+    """Which campus each column and row belongs to (see the module docstring)."""
+    number = {s: i for i, s in enumerate(sites)}
+    col_site = np.full(form.A.shape[1], GLOBAL, dtype=np.int64)
+    for j, var in enumerate(form.columns):
+        index = var.index()
+        for part in index if isinstance(index, tuple) else (index,):
+            if isinstance(part, str) and part in number:
+                col_site[j] = number[part]
+                break
+    csr = form.A.tocsr()
+    row_site = np.full(form.A.shape[0], GLOBAL, dtype=np.int64)
+    owners = col_site[csr.indices]
+    for r in range(form.A.shape[0]):
+        mine = owners[csr.indptr[r]:csr.indptr[r + 1]]
+        if mine.size == 0:
+            continue
+        first = mine[0]
+        row_site[r] = first if np.all(mine == first) else COUPLING
+    return Blocks(list(sites), col_site, row_site)
+
+
+def lagrangian_bound(form: StandardForm, blocks: Blocks, y: np.ndarray, price: list[int]) -> tuple[float, dict]:
+    """L(y) over the campuses in ``price`` plus the global block and the coupling rows; the others'
+    block minima are taken as 0 (they are held at 0). Returns (bound, {campus: its block minimum})."""
+    coupling = blocks.row_site == COUPLING
+    lower, upper = form.row_lower, form.row_upper
+    yc = np.where(coupling, y, 0.0)
+    yc = np.where(np.isfinite(lower), yc, np.minimum(yc, 0.0))    # a sign the row cannot take (a solver's
+    yc = np.where(np.isfinite(upper), yc, np.maximum(yc, 0.0))    # rounding) is dropped: any y of the right
+    pos, neg = yc > 0, yc < 0                                     # signs gives a valid bound
+    constant = float(yc[pos] @ lower[pos] + yc[neg] @ upper[neg]) + form.offset
+    d = form.cost - form.A.T @ yc
+    total = constant + _block_min(form, blocks, d, GLOBAL)
+    minima = {s: _block_min(form, blocks, d, s) for s in price}
+    return total + sum(minima.values()), minima
+
+
+def _block_min(form: StandardForm, blocks: Blocks, d: np.ndarray, s: int) -> float:
+    """min d_s·x_s over block s's local rows and column bounds (an LP); −inf when unbounded."""
+    from optimizer.solve import new_highs
+
+    cols, A, rows = blocks.part(form, s)
+    if cols.size == 0:
+        return 0.0
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = cols.size, rows.size
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = d[cols], form.col_lower[cols], form.col_upper[cols]
+    lp.row_lower_, lp.row_upper_ = form.row_lower[rows], form.row_upper[rows]
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+    h = new_highs()
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kOptimal:
+        return float(h.getInfo().objective_function_value)
+    if status == highspy.HighsModelStatus.kModelEmpty:
+        return float(np.sum(np.where(d[cols] >= 0, form.col_lower[cols], form.col_upper[cols]) * d[cols]))
+    return -np.inf
+
+
+def restricted(form: StandardForm, blocks: Blocks, keep: set[int]) -> StandardForm:
+    """``form`` with every column of a campus outside ``keep`` held at 0."""
+    out = ~np.isin(blocks.col_site, list(keep)) & (blocks.col_site >= 0)
+    lower, upper = form.col_lower.copy(), form.col_upper.copy()
+    lower[out] = np.minimum(np.maximum(lower[out], 0.0), 0.0)
+    upper[out] = 0.0
+    return dataclasses.replace(form, col_lower=lower, col_upper=upper)
+
+
+def elastic(form: StandardForm, blocks: Blocks) -> tuple[StandardForm, float]:
+    """The LP relaxation with a penalised slack on each side of every coupling row (always feasible)."""
+    coupling = np.flatnonzero(blocks.row_site == COUPLING)
+    low = coupling[np.isfinite(form.row_lower[coupling])]
+    up = coupling[np.isfinite(form.row_upper[coupling])]
+    penalty = PENALTY_FACTOR * max(1.0, float(np.max(np.abs(form.cost))))
+    n = form.A.shape[1]
+    extra = sp.csc_matrix((np.r_[np.ones(low.size), -np.ones(up.size)],
+                           (np.r_[low, up], np.arange(low.size + up.size))),
+                          shape=(form.A.shape[0], low.size + up.size))
+    k = low.size + up.size
+    return dataclasses.replace(
+        form, A=sp.hstack([form.A, extra], format="csc"), cost=np.r_[form.cost, np.full(k, penalty)],
+        col_lower=np.r_[form.col_lower, np.zeros(k)], col_upper=np.r_[form.col_upper, np.full(k, np.inf)],
+        integer=np.zeros(n + k, dtype=bool),
+        columns=[]), penalty
+
+
+@dataclasses.dataclass
+class Screened:
+    short_list: list[str]
+    bound: float                  # L(y): a lower bound of the full model (MUSD, minimised sense)
+    lp_short: float               # LP(S) of the last round
+    rounds: list[dict]
+
+
+def short_list(form: StandardForm, blocks: Blocks, options, progress: Progress, first: set[int]) -> Screened:
+    """Column generation over campuses from ``first``: the short list and the Lagrangian bound."""
+    from optimizer.solve import run_highs, to_highs
+
+    keep = set(first)
+    everyone = set(range(len(blocks.sites)))
+    lp_options = options.model_copy(update={"relax_integrality": True})
+    rounds, best = [], -np.inf
+    for k in range(MAX_ROUNDS):
+        t0 = time.perf_counter()
+        progress.stage(f"screening campuses, round {k + 1}: the LP of {len(keep)} of {len(everyone)}")
+        soft, penalty = elastic(restricted(form, blocks, keep), blocks)
+        h = to_highs(soft, lp_options)
+        run_highs(h)
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        lp_value = h.getInfo().objective_function_value
+        y = np.asarray(h.getSolution().row_dual, dtype=float)
+        outside = sorted(everyone - keep)
+        progress.stage(f"screening campuses, round {k + 1}: pricing {len(outside)} campuses outside the list")
+        bound, minima = lagrangian_bound(form, blocks, y, sorted(keep) + outside)
+        best = max(best, bound)
+        gaining = sorted((v, s) for s, v in minima.items() if s not in keep and v < -1e-9 * max(1.0, abs(lp_value)))
+        rounds.append({"round": k + 1, "short_list": len(keep), "lp_usd": lp_value * 1e6, "bound_usd": bound * 1e6,
+                       "negative_reduced_costs": len(gaining), "seconds": round(time.perf_counter() - t0, 2)})
+        slack_used = np.asarray(h.getSolution().col_value)[form.A.shape[1]:].sum() > 1e-7
+        if not gaining and not slack_used:
+            break
+        if not slack_used and (lp_value - best) <= options.mip_gap * 0.5 * max(abs(lp_value), 1e-9):
+            break
+        add = max(1, int(ADD_SHARE * len(everyone)))
+        keep |= {s for _, s in gaining[:add]}
+    return Screened([blocks.sites[s] for s in sorted(keep)], best, lp_value, rounds)
+
+
+def screen_solve(form: StandardForm, sites: list[str], options, progress: Progress, log=None):
+    """The screen, then the MIP on the short list (as :func:`optimizer.solve.solve_form` solves a model);
+    the solution's bound and gap are against the full model's Lagrangian bound."""
+    from optimizer.solve import solve_form
+
+    t0 = time.perf_counter()
+    blocks = blocks_of(form, sites)
+    screened = short_list(form, blocks, options, progress, set())
+    keep = {i for i, s in enumerate(sites) if s in set(screened.short_list)}
+    progress.stage(f"the plan on the short list of {len(keep)} campuses (bound of all {len(sites)}: "
+                   f"${screened.bound:,.1f}M)")
+    solution = solve_form(restricted(form, blocks, keep), options.model_copy(update={"screen": False}), progress, log)
+    solution.screen = {"short_list": screened.short_list, "rounds": screened.rounds,
+                       "bound_usd": screened.bound * 1e6, "seconds": round(time.perf_counter() - t0, 2)}
+    if solution.has_solution and np.isfinite(screened.bound):
+        sign = -1.0 if form.maximise else 1.0
+        bound = sign * screened.bound
+        solution.bound = bound
+        solution.mip_gap = max(0.0, (solution.objective - bound) / max(abs(solution.objective), 1e-9))
+        if solution.status == "optimal" and solution.mip_gap > options.mip_gap + 1e-9:
+            solution.status = "gap_limit"
+    solution.solve_seconds = time.perf_counter() - t0
+    solution.form = form
+    return solution

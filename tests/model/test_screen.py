@@ -1,0 +1,87 @@
+"""The screen (optimizer/screen.py): a short list by pricing campuses, the MIP on it, and a Lagrangian
+bound of the full model. Hand-checked: four campuses alike but for their site capex (A cheapest), 40
+h100e on gas (tests/helpers.py: 1 MW per h100e, gas at $1,000/kW and $30/MWh of fuel): only A is worth
+opening, so the short list is A, the plan is the full model's optimum and the bound the full LP's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import SITE, row, solve_case
+from optimizer.handoff import compile_model
+from optimizer.inputs.load import load_all
+from optimizer.model.build import build_model
+from optimizer.screen import COUPLING, blocks_of, lagrangian_bound
+from optimizer.solve import run_highs, to_highs, use_objective
+
+ROOT = Path(__file__).resolve().parents[2]
+COST_40 = 40 * (1e6 + 8760 * 30.0) / 1e6       # MUSD: 40 MW of gas and a year of its fuel
+
+
+def campuses(extra_capex: list[float]) -> list[dict]:
+    return [row(SITE, site_id=s, name=f"site {s}", gas_permit_mw=500.0, site_capex_usd=c, lat=35.0 + i)
+            for i, (s, c) in enumerate(zip("ABCD", extra_capex))]
+
+
+@pytest.mark.parametrize("screen", [True, False])
+def test_the_short_list_holds_the_cheapest_campus_and_the_plan_is_the_optimum(tmp_path, screen):
+    sites = campuses([0.0, 2e6, 4e6, 6e6])
+    config = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"screen": screen}}
+    _, sol = solve_case(tmp_path, config, sites=sites)
+    assert sol.status == "optimal"
+    assert sol.objective == pytest.approx(COST_40)
+    if screen:
+        assert sol.screen["short_list"] == ["A"]
+        assert sol.bound == pytest.approx(COST_40)       # the LP of {A} is the full LP: no campus prices below 0
+        assert sol.screen["rounds"][-1]["negative_reduced_costs"] == 0
+    else:
+        assert sol.screen is None
+
+
+def test_a_campus_priced_below_zero_joins_the_list_until_the_bound_is_close(tmp_path):
+    """A holds 25 MW of IT, so B ($1M of site capex) must open: the plan costs COST_40 + $1M on B alone
+    or with A. The LP of {B} counts B's capex by the share built (40 of 100 MW: $0.4M); pricing at its
+    duals, A could take 25 MW and save 25 × $0.01M: A's reduced cost is −$0.25M. With a 5% gap the
+    screen stops at {B} (its bound, LP({B}) − 0.25, is close enough); with 0.1% it adds A and its bound is
+    the full LP (B built 15%: COST_40 + $0.15M), 1.6% below the plan: the status says the gap is not met."""
+    sites = campuses([0.0, 1e6, 8e6, 9e6])
+    sites[0]["max_it_mw"] = 25.0
+    wide = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"screen": True, "mip_gap": 0.05}}
+    _, sol = solve_case(tmp_path / "wide", wide, sites=sites)
+    assert sol.status == "optimal" and sol.screen["short_list"] == ["B"]
+    assert sol.objective == pytest.approx(COST_40 + 1.0)
+    assert sol.bound == pytest.approx(COST_40 + 0.4 - 0.25)
+    close = {**wide, "solver": {"screen": True, "mip_gap": 0.001}}
+    _, sol = solve_case(tmp_path / "close", close, sites=sites)
+    assert sol.screen["short_list"] == ["A", "B"]
+    assert sol.objective == pytest.approx(COST_40 + 1.0)
+    assert sol.bound == pytest.approx(COST_40 + 0.15)
+    assert sol.status == "gap_limit" and sol.mip_gap == pytest.approx(0.85 / (COST_40 + 1.0))
+
+
+def test_the_lagrangian_bound_is_below_the_full_lp_and_meets_it_at_its_duals(tmp_path):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import write_instance
+
+    _, inputs = load_all(write_instance(tmp_path / "case", 15, 5, 4, 2, 24, seed=0))
+    m = build_model(inputs)
+    use_objective(m, "objective_cost")
+    form = compile_model(m)
+    lp = to_highs(form, inputs.config.solver.model_copy(update={"relax_integrality": True}))
+    run_highs(lp)
+    assert lp.modelStatusToString(lp.getModelStatus()) == "Optimal"
+    value = lp.getInfo().objective_function_value
+    y = np.asarray(lp.getSolution().row_dual)
+    blocks = blocks_of(form, list(inputs.sites.index))
+    assert (blocks.row_site == COUPLING).sum() > 0
+    everyone = list(range(len(blocks.sites)))
+    at_duals, _ = lagrangian_bound(form, blocks, y, everyone)
+    assert at_duals == pytest.approx(value, rel=1e-7)             # strong duality: L(y*) = LP
+    rng = np.random.default_rng(0)
+    for _ in range(3):                                             # any other multipliers: below it
+        other, _ = lagrangian_bound(form, blocks, y * rng.uniform(0.0, 2.0, size=y.size), everyone)
+        assert other <= value * (1 + 1e-9)

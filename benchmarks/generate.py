@@ -3,7 +3,7 @@
 ``write_instance(folder, n_sites, n_years, n_techs, n_gpus, n_slices, seed)`` writes data tables
 and a config into ``folder`` and returns the config path. Sites are spread over regions of five
 sites each, with seeded random sizes, prices, permits and land; the compute target grows from the
-third year to about 30% of what the sites can hold, so that siting choices matter.
+third year to about 30% of what the sites can hold (``target_share``), so that siting choices matter.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ GPU_ORDER = ["GB200", "GB300", "B200", "MI355X", "H200", "RUBIN", "H100"]
 
 
 def write_instance(folder: Path, n_sites: int, n_years: int, n_techs: int, n_gpus: int, n_slices: int,
-                   seed: int = 0, time_limit_s: float = 600.0, mip_gap: float = 0.01) -> Path:
+                   seed: int = 0, time_limit_s: float = 600.0, mip_gap: float = 0.01,
+                   target_share: float = 0.3) -> Path:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     first = 2026
@@ -50,7 +51,7 @@ def write_instance(folder: Path, n_sites: int, n_years: int, n_techs: int, n_gpu
     capacity_h100e = float(sites.max_it_mw.sum()) * 1000 / 132 * 72 * 2.5
     years = list(range(first, first + n_years))
     ramp = years[min(2, n_years - 1):]
-    targets = {y: float(round(0.3 * capacity_h100e * (i + 1) / len(ramp), -3)) for i, y in enumerate(ramp)}
+    targets = {y: float(round(target_share * capacity_h100e * (i + 1) / len(ramp), -3)) for i, y in enumerate(ramp)}
     config = {
         "name": f"bench-{n_sites}x{n_years}x{n_techs}x{n_gpus}x{n_slices}",
         "horizon": {"first_year": first, "last_year": years[-1], "discount_rate": 0.07},

@@ -87,7 +87,9 @@ def validate(config: Path = ConfigArgument, set_: Optional[List[str]] = SetOptio
     for key, value in inputs.summary().items():
         table.add_row(escape(key), escape(str(value)))
     if inputs.config.uncertainty is not None:      # every future composes and loads too
-        from optimizer.stochastic.run import load_futures
+        from optimizer.stochastic.run import check_block, load_futures
+
+        check_block(inputs)
 
         found = load_futures(config, set_ or [], inputs, inputs.config.uncertainty, cluster=False)
         table.add_row("futures", escape(", ".join(f"{f.name} ({f.probability:.0%})" for f, _, _ in found)))

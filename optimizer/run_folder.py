@@ -176,14 +176,14 @@ def _unwritable(key: str, folder: Path, exc: OSError) -> InputError:
 
 
 def fill_claimed(out: Path | None, root: Path, name: str, work):
-    """Claim a folder (as :func:`claim`), let ``work(partial_folder)`` fill it and move it into place;
-    if ``work`` fails or is interrupted the partial folder is removed. Returns (work's result, the
-    final folder)."""
+    """Claim a folder (as :func:`claim`), let ``work(folder)`` fill ``folder.partial`` (or a rescue folder,
+    :meth:`RunFolder.rescue`) and move it into place; if ``work`` fails or is interrupted the partial
+    folder is removed. Returns (work's result, the final folder)."""
     from optimizer.interrupts import deferred
 
     folder = claim(out, root, name)
     try:
-        result = work(folder.partial)
+        result = work(folder)
     except BaseException:
         folder.abandon()
         raise

@@ -355,8 +355,8 @@ def _read_outcome(h: highspy.Highs, maximise: bool) -> Solution:
         if math.isfinite(dual_bound):
             bound = sign * dual_bound
         gap = info.mip_gap if has_solution and math.isfinite(info.mip_gap) else None
-    else:
-        bound, gap = objective, (0.0 if has_solution else None)
+    elif name == "optimal":
+        bound, gap = objective, 0.0        # an LP's bound is its objective only once it is proven optimal
     message = {
         "infeasible": "no plan satisfies every constraint",
         "infeasible_or_unbounded": "no plan satisfies every constraint (or the cost is unbounded)",

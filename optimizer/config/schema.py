@@ -344,6 +344,9 @@ class Decomposition(Section):
                                                      "after 3 iterations without a better bound)")
 
 
+SHARED_BY_FUTURES = ("horizon", "objective", "solver", "uncertainty", "alternatives", "extends")
+
+
 class Uncertainty(Section):
     """A two-stage stochastic plan (``siting run`` on a config with this block): decisions that come online
     before ``first_stage_until`` are one plan for every scenario; later ones are chosen per scenario."""
@@ -381,6 +384,14 @@ class Uncertainty(Section):
                 raise ValueError("give every scenario a probability, or none (equally likely)")
             if given and abs(sum(given) - 1.0) > 1e-6:
                 raise ValueError(f"the probabilities add up to {sum(given):.6g}, not 1")
+            for s in self.scenarios:
+                fixed = sorted(k for k in s.set if k.split(".")[0] in SHARED_BY_FUTURES)
+                if fixed:
+                    raise ValueError(f"scenario {s.name} sets {', '.join(fixed)}: the horizon, objective, solver "
+                                     "and uncertainty settings are the config's, one for every future")
+        if self.method == "decomposition" and self.risk.cvar_weight > 0:
+            raise ValueError("the decomposition minimises the expected cost: with risk.cvar_weight > 0 use method "
+                             "equivalent (or auto)")
         return self
 
 

@@ -62,6 +62,7 @@ def decompose(members: list[Member], options, risk, settings, progress: Progress
     integer = _integer_keys(members, keys)
     best, seen = Incumbent(), []
     bound, theta, stall, history = -np.inf, settings.step, 0, []
+    w_before = w
     for k in range(settings.max_iterations):
         remaining = settings.time_limit_s - (time.perf_counter() - t0)
         if remaining <= 0 or STOP.requested:
@@ -69,11 +70,14 @@ def decompose(members: list[Member], options, risk, settings, progress: Progress
         sub = options.model_copy(update={"time_limit_s": max(1.0, min(options.time_limit_s, remaining)),
                                          "mip_gap": min(options.mip_gap, settings.mip_gap / 2)})
         step = _solve_scenarios(members, forms, keys, w, sub, progress, k)
-        if step is None:
-            return Solved("infeasible", None, None, None, None, "a scenario has no plan on its own: no plan "
-                          "serves every scenario", time.perf_counter() - t0)
+        if isinstance(step, str):
+            if k == 0:       # no multipliers yet: the scenario has no plan of its own
+                return Solved("infeasible", None, None, None, None, f"scenario {step} has no plan on its own: "
+                              "no plan serves every scenario", time.perf_counter() - t0)
+            w, theta = w_before, theta / 2      # the step made a scenario unbounded: take it back, shorter
+            continue
         lb, xk = step
-        if not np.isfinite(bound) or lb > bound + 1e-9 * max(1.0, abs(bound)):
+        if np.isfinite(lb) and (not np.isfinite(bound) or lb > bound + 1e-9 * max(1.0, abs(bound))):
             bound, stall = lb, 0
         else:
             stall += 1
@@ -81,7 +85,7 @@ def decompose(members: list[Member], options, risk, settings, progress: Progress
                 theta, stall = theta / 2, 0
         xbar = p @ xk
         candidates = _candidates(members, keys, xk, xbar, integer, seen, first=(k == 0))
-        _complete(candidates, members, p, evaluate, best, seen)
+        _complete(candidates, members, p, evaluate, best, seen, sub)
         gap = _gap(best.cost, bound)
         history.append({"iteration": k + 1, "bound_usd": bound * 1e6, "incumbent_usd": _usd(best.cost),
                         "gap": gap, "seconds": round(time.perf_counter() - t0, 3)})
@@ -92,7 +96,9 @@ def decompose(members: list[Member], options, risk, settings, progress: Progress
         if (gap is not None and gap <= settings.mip_gap) or norm2 <= 1e-12:
             break
         target = best.cost if np.isfinite(best.cost) else bound + max(1.0, 0.05 * abs(bound))
-        w += theta * max(target - lb, 1e-6 * max(1.0, abs(lb))) / norm2 * (xk - xbar)
+        level = lb if np.isfinite(lb) else bound
+        w_before = w.copy()
+        w = w + theta * max(target - level, 1e-6 * max(1.0, abs(level))) / norm2 * (xk - xbar)
     seconds = time.perf_counter() - t0
     if best.plan is None:
         return Solved("no_plan", None, bound, None, None, "no first-stage plan found that every scenario can "
@@ -125,7 +131,9 @@ def _integer_keys(members: list[Member], keys: list[Key]) -> np.ndarray:
 
 
 def _solve_scenarios(members, forms, keys, w, options, progress: Progress, k: int):
-    """Each scenario with its multiplier terms: the Lagrangian bound Σ p_s bound_s and the first stages."""
+    """Each scenario with its multiplier terms: (the Lagrangian bound Σ p_s bound_s, the first stages), or
+    the name of a scenario without a plan (infeasible, or unbounded under these multipliers). A scenario
+    stopped before it proved a bound (time limit) leaves the step without one (−inf)."""
     from optimizer.solve import solve_form
 
     lb, xk = 0.0, np.zeros((len(members), len(keys)))
@@ -137,10 +145,10 @@ def _solve_scenarios(members, forms, keys, w, options, progress: Progress, k: in
             cost[j] += w[s, i]
         sol = solve_form(dataclasses.replace(form, cost=cost), options)
         if not sol.has_solution:
-            return None
+            return m.name
         x = np.asarray(sol.highs.getSolution().col_value, dtype=float)
-        bound = sol.bound if sol.bound is not None else sol.objective
-        lb += m.probability * bound
+        proven = sol.bound if sol.bound is not None else (sol.objective if sol.status == "optimal" else None)
+        lb += m.probability * proven if proven is not None else -np.inf
         for i, j in cols:
             xk[s, i] = x[j]
     return lb, xk
@@ -163,12 +171,12 @@ def _candidates(members, keys, xk, xbar, integer, seen, first: bool) -> list[dic
     return out
 
 
-def _complete(candidates: list[dict], members, p, evaluate, best: Incumbent, seen: list) -> None:
-    """Complete each plan in every scenario; keep the cheapest in expectation."""
+def _complete(candidates: list[dict], members, p, evaluate, best: Incumbent, seen: list, options) -> None:
+    """Complete each plan in every scenario (to the subproblems' gap); keep the cheapest in expectation."""
     if not candidates:
         return
     jobs = [(m, plan) for plan in candidates for m in members]
-    done = evaluate(jobs, "first-stage plans")
+    done = evaluate(jobs, "first-stage plans", options)
     n = len(members)
     for c, plan in enumerate(candidates):
         seen.append(plan)

@@ -65,6 +65,8 @@ def decisions_of(members: list[Member]) -> list[Key]:
 
 def build_equivalent(members: list[Member], alpha: float = 0.9, weight: float = 0.0) -> Equivalent:
     """The deterministic equivalent of ``members`` (cost-minimising scenario models)."""
+    if any(m.form.maximise for m in members):
+        raise ValueError("the deterministic equivalent is built from cost-minimising scenario models")
     decisions = decisions_of(members)
     shared = {key: i for i, key in enumerate(decisions)}
     n_shared = len(decisions)

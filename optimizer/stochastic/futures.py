@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.errors import InputError, Problem
+from optimizer.errors import Problem
 
 BASE = object()     # a key a future leaves at the config's value
 
@@ -73,15 +73,17 @@ def _drawn(spec, config_path: Path) -> list[Future]:
     return out
 
 
-def expected_value_future(futures_: list[Future]) -> Future:
-    """One future with every key at its expected value (numbers) or most probable value (the rest)."""
+def expected_value_future(futures_: list[Future], base_value=None) -> Future:
+    """One future with every key at its expected value (numbers) or most probable value (the rest).
+    ``base_value(key)``: the config's own value of a key a future leaves alone (BASE when unknown)."""
     from optimizer.sweep.design import override
 
     keys = list(dict.fromkeys(k for f in futures_ for k in f.values))
     p = np.array([f.probability for f in futures_])
     values: dict[str, Any] = {}
     for key in keys:
-        value = _combined([f.values.get(key, BASE) for f in futures_], p)
+        own = base_value(key) if base_value is not None else BASE
+        value = _combined([f.values.get(key, own) for f in futures_], p)
         if value is not BASE:
             values[key] = value
     return Future("expected_value", 1.0, values, [override(k, v) for k, v in values.items()])
@@ -107,20 +109,17 @@ def _number(v) -> bool:
 
 
 def relocated(source, future: Future, problems: list[Problem]) -> list[Problem]:
-    """Problems an override of ``future`` caused name the config's line of that future."""
+    """Problems loading ``future`` raised (the config alone loads cleanly, so its overrides caused them)
+    name the config's line of that future; a problem found in a data file keeps its place and says
+    which future made it one."""
     out = []
+    where = source.locate(tuple(future.origin) + (("set",) if future.origin[:2] == ("uncertainty", "scenarios")
+                                                  else ())) if future.origin else (None, None)
     for p in problems:
-        if p.file != "--set":
-            out.append(p)
-            continue
-        where = source.locate(tuple(future.origin) + (("set",) if future.origin[:2] == ("uncertainty", "scenarios")
-                                                      else ())) if future.origin else (None, None)
-        out.append(Problem(*where, f"uncertainty scenario {future.name}: {p.key}", p.message, p.hint))
+        if p.file == "--set":
+            out.append(Problem(*where, f"uncertainty scenario {future.name}: {p.key}", p.message, p.hint))
+        else:
+            line = f", line {where[1]}" if where[1] else ""
+            out.append(Problem(p.file, p.line, p.key, f"{p.message} (with the overrides of uncertainty scenario "
+                               f"{future.name}{line})", p.hint))
     return out
-
-
-def check_probabilities(futures_: list[Future]) -> None:
-    total = sum(f.probability for f in futures_)
-    if abs(total - 1.0) > 1e-6:
-        raise InputError([Problem(None, None, "uncertainty", f"the probabilities add up to {total:.6g}, not 1",
-                                  "give probabilities that add up to 1")])

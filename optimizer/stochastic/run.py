@@ -48,6 +48,7 @@ class Scenario:
     own_cost: float | None = None          # z*_s, MUSD
     own_plan: dict | None = None           # its own optimum's first stage
     own_status: str = ""
+    base: object = None                    # the config's own inputs (without the future's overrides)
 
     @property
     def name(self) -> str:
@@ -93,9 +94,9 @@ def run_stochastic(config_path: str | Path, overrides: Iterable[str] = (), out: 
     if block is None:
         raise InputError([Problem(str(config_path), None, "uncertainty", "this config has no uncertainty block",
                                   "add uncertainty: {scenarios: [...]} (docs/formulation.md)")])
-    _check_objective(base)
-    outcome, outcome.out_dir = fill_claimed(out, runs_root, f"{base.config.name or Path(config_path).stem}-stochastic", lambda partial: _plan(
-        Path(config_path), overrides, loaded, base, partial, progress, workers, scheduler, method or block.method))
+    check_block(base)
+    outcome, outcome.out_dir = fill_claimed(out, runs_root, f"{base.config.name or Path(config_path).stem}-stochastic", lambda folder: _plan(
+        Path(config_path), overrides, loaded, base, folder, progress, workers, scheduler, method or block.method))
     return outcome
 
 
@@ -114,7 +115,7 @@ def load_scenarios(config_path: Path, overrides: list[str], base, block, progres
     out = []
     for n, (f, raw, inputs) in enumerate(loaded):
         progress.stage(f"building scenario {f.name} ({n + 1} of {len(loaded)})")
-        out.append(_built(f, inputs, raw, until))
+        out.append(_built(f, inputs, raw, until, base))
     return out
 
 
@@ -144,7 +145,7 @@ def load_futures(config_path: Path, overrides: list[str], base, block, cluster: 
     return out
 
 
-def _built(f: Future, inputs, raw: dict, until: int) -> Scenario:
+def _built(f: Future, inputs, raw: dict, until: int, base=None) -> Scenario:
     from optimizer.handoff import compile_model
     from optimizer.model.build import build_model
     from optimizer.solve import use_objective
@@ -154,7 +155,7 @@ def _built(f: Future, inputs, raw: dict, until: int) -> Scenario:
     use_objective(model, "objective_cost")
     form = compile_model(model)
     return Scenario(f, inputs, raw, model, Member(f.name, f.probability, form, decisions(form, until)),
-                    time.perf_counter() - t0)
+                    time.perf_counter() - t0, base=base)
 
 
 def _until_month(base, block) -> int:
@@ -167,9 +168,38 @@ def _until_month(base, block) -> int:
     return periods[1].start_month if len(periods) > 1 else periods[0].start_month + periods[0].months
 
 
-def _plan(config_path: Path, overrides: list[str], loaded, base, out_dir: Path, progress: Progress,
+def check_block(base) -> None:
+    """Mistakes in the uncertainty block that need the horizon: a first stage that shares nothing (no
+    period starts before it) or everything (no period left for recourse); an objective that is not cost."""
+    from optimizer.inputs.periods import month_of
+
+    _check_objective(base)
+    block = base.config.uncertainty
+    periods = base.periods
+    if block.first_stage_until is None:
+        if len(periods) < 2:
+            file, line = base.locate(("uncertainty",))
+            raise InputError([Problem(file, line, "uncertainty", "the horizon has one period: nothing is left "
+                                      "for the recourse", "plan more than one period")])
+        return
+    until = month_of(block.first_stage_until)
+    file, line = base.locate(("uncertainty", "first_stage_until"))
+    if until <= periods[0].start_month:
+        raise InputError([Problem(file, line, "uncertainty.first_stage_until", f"{block.first_stage_until} is not "
+                                  f"after the first period ({periods[0].label}): no decision would be shared",
+                                  f"give a date after {periods[0].label} starts")])
+    if until > periods[-1].start_month:
+        raise InputError([Problem(file, line, "uncertainty.first_stage_until", f"{block.first_stage_until} is after "
+                                  f"the last period ({periods[-1].label}) starts: nothing is left for the recourse",
+                                  f"give a date up to {periods[-1].label}")])
+
+
+def _plan(config_path: Path, overrides: list[str], loaded, base, folder, progress: Progress,
           workers, scheduler, method: str) -> StochasticOutcome:
+    """Solve, evaluate and write into the claimed ``folder`` (a rescue folder if it cannot be written)."""
     from optimizer.solve import SolveLog
+
+    out_dir = folder.partial
 
     block = base.config.uncertainty
     scenarios = load_scenarios(config_path, overrides, base, block, progress)
@@ -188,25 +218,58 @@ def _plan(config_path: Path, overrides: list[str], loaded, base, out_dir: Path, 
             solved = decompose(members, options, risk, block.decomposition, progress, evaluate)
         seconds = time.perf_counter() - t0
         if solved.xs is None:
+            if solved.status in ("infeasible", "infeasible_or_unbounded") and not STOP.requested:
+                solved.message = _why_infeasible(scenarios, options, progress)
             summary = {"name": base.config.name, "status": solved.status, "message": solved.message,
                        "stochastic": {"method": chosen, "scenarios": _scenario_list(scenarios)}}
+            _interrupted(summary)
             write_json(out_dir / "summary.json", summary)
             from optimizer.report.stochastic import write_stochastic_report
 
             write_stochastic_report(out_dir)
-            return StochasticOutcome(solved.status, out_dir, summary, scenarios)
+            return StochasticOutcome(summary["status"], out_dir, summary, scenarios)
         results = _read_scenarios(scenarios, solved)   # before other solves load their values into the models
         numbers = {}
         if block.regret and not STOP.requested:
             numbers = evaluate_plans(config_path, overrides, scenarios, solved, evaluate, risk, progress)
     summary = make_summary(base, scenarios, solved, numbers, chosen, seconds, block)
-    write_folder(out_dir, loaded.raw, scenarios, results, solved, summary, progress)
-    return StochasticOutcome(solved.status, out_dir, summary, scenarios, solved)
+    _interrupted(summary)
+    try:
+        write_folder(out_dir, loaded.raw, scenarios, results, solved, summary, progress)
+    except OSError as exc:
+        from optimizer.errors import display_path
+
+        rescue = folder.rescue()
+        progress.stage(f"could not write {display_path(out_dir)} ({exc}); writing to {rescue}")
+        summary["rescued_from"] = str(folder.final)
+        write_folder(rescue, loaded.raw, scenarios, results, solved, summary, progress)
+    return StochasticOutcome(summary["status"], out_dir, summary, scenarios, solved)
+
+
+def _interrupted(summary: dict) -> None:
+    """A run stopped by Ctrl-C or SIGTERM says so (what it found so far is written)."""
+    if STOP.requested:
+        summary["status"] = "interrupted"
+        summary["interrupted"] = STOP.signal_name
+
+
+def _why_infeasible(scenarios: list[Scenario], options, progress: Progress) -> str:
+    """Which futures have no plan even alone, or that only the shared first stage is impossible."""
+    own_optima(scenarios, options, progress)
+    alone = [s.name for s in scenarios if s.own_cost is None]
+    if alone:
+        return (f"no plan: {', '.join(alone)} {'has' if len(alone) == 1 else 'have'} no plan even on its own "
+                "(run that scenario's overrides with siting run and siting explain)")
+    return ("no plan: every scenario has a plan on its own, but no first stage serves them all (commit less "
+            "before first_stage_until, or compare the scenarios' own plans with siting sweep)")
 
 
 def _method(method: str, members: list[Member], block) -> str:
+    """The method asked, or for auto: the equivalent when it is small enough or CVaR is weighted."""
     if method != "auto":
         return method
+    if block.risk.cvar_weight > 0:
+        return "equivalent"
     nonzeros = sum(m.form.A.nnz for m in members)
     return "equivalent" if nonzeros <= block.equivalent_max_nonzeros else "decomposition"
 
@@ -268,9 +331,13 @@ class _Evaluator:
     def __init__(self, client, options, progress: Progress):
         self.client, self.options, self.progress = client, options, progress
 
-    def __call__(self, jobs: list[tuple[Member, dict]], what: str = "plans") -> list[Evaluation]:
-        """Each (scenario, first-stage plan): the least cost of completing the plan there."""
+    def __call__(self, jobs: list[tuple[Member, dict]], what: str = "plans", options=None) -> list[Evaluation]:
+        """Each (scenario, first-stage plan): the least cost of completing the plan there (``options``: the
+        solver options of the completions, the config's by default). A completion stopped by an interrupt
+        has status ``interrupted`` and cost NaN: not evaluated."""
         from optimizer.alternatives.search import light, solve_direction
+
+        options = options or self.options
 
         prepared, out = [], [None] * len(jobs)
         for n, (member, plan) in enumerate(jobs):
@@ -281,19 +348,29 @@ class _Evaluator:
                 prepared.append((n, member, form))
         if self.client is not None and prepared:
             self.progress.stage(f"evaluating {len(prepared)} {what} on {_threads(self.client)} Dask workers")
-            futures_ = [self.client.submit(solve_direction, light(f), self.options, None, pure=False)
+            futures_ = [self.client.submit(solve_direction, light(f), options, None, pure=False)
                         for _, _, f in prepared]
             answers = self.client.gather(futures_)
         else:
             answers = []
             for k, (_, member, f) in enumerate(prepared):
+                if STOP.requested:
+                    answers.append(("interrupted", False, None, 0.0))
+                    continue
                 self.progress.stage(f"evaluating {what}: {k + 1} of {len(prepared)} (scenario {member.name})")
-                answers.append(solve_direction(light(f), self.options, None))
+                answers.append(solve_direction(light(f), options, None))
         for (n, member, f), (status, ok, x, _) in zip(prepared, answers):
-            out[n] = Evaluation(status, float(f.cost @ x + f.offset), x=x) if ok else \
-                Evaluation(status, INFEASIBLE_PLAN, "no completion of the plan satisfies every constraint here"
-                           if status.startswith("infeasible") else f"no completion found ({status})")
+            out[n] = _evaluation(f, status, ok, x)
         return out
+
+
+def _evaluation(form, status: str, ok: bool, x) -> Evaluation:
+    if status == "interrupted" or STOP.requested and not ok:
+        return Evaluation("interrupted", float("nan"), "not evaluated: the run was stopped")
+    if ok and status in ("optimal", "gap_limit", "time_limit", "solution_limit"):
+        return Evaluation(status, float(form.cost @ x + form.offset), x=x)
+    return Evaluation(status, INFEASIBLE_PLAN, "no completion of the plan satisfies every constraint here"
+                      if status.startswith("infeasible") else f"no completion found ({status})")
 
 
 def _cannot(bad: list[Key]) -> str:
@@ -357,7 +434,7 @@ def evaluate_plans(config_path: Path, overrides: list[str], scenarios: list[Scen
                 continue
             e = done[where[(i, j)]]
             cost[i, j] = e.cost
-            if e.reason:
+            if e.reason and e.status != "interrupted":
                 reasons.append({"plan": name, "scenario": s.name, "reason": e.reason})
     cost[len(plans)] = scenario_costs(members, solved.xs)
     names = [p[0] for p in plans] + ["stochastic"]
@@ -387,11 +464,12 @@ def regret_numbers(plans: list[str], scenario_names: list[str], cost: np.ndarray
     """EVPI, VSS and the regret table from the costs (MUSD) of every plan (rows) in every scenario."""
     alpha, weight = risk.cvar_alpha, risk.cvar_weight
     regret = cost - own[None, :]
-    worst = np.max(regret, axis=1)
+    evaluated = ~np.any(np.isnan(cost), axis=1)          # rows with a completion stopped are left out
+    worst = np.where(evaluated, np.max(np.nan_to_num(regret, nan=-np.inf, posinf=np.inf), axis=1), np.nan)
     finite = np.all(np.isfinite(cost), axis=1)
-    expected = np.where(finite, np.nan_to_num(cost, posinf=0.0) @ probs, np.inf)
-    measured = np.array([risk_objective(row, probs, alpha, weight) if ok else np.inf
-                         for row, ok in zip(cost, finite)])
+    expected = np.where(finite, np.nan_to_num(cost, posinf=0.0) @ probs, np.where(evaluated, np.inf, np.nan))
+    measured = np.array([risk_objective(row, probs, alpha, weight) if ok else (np.inf if whole else np.nan)
+                         for row, ok, whole in zip(cost, finite, evaluated)])
     ws = risk_objective(own, probs, alpha, weight) if np.all(np.isfinite(own)) else None
     out = {"wait_and_see_usd": _usd(ws), "evpi_usd": _usd(_difference(rp, ws)) if ws is not None else None,
            "regret": {"plans": plans, "scenarios": scenario_names,
@@ -399,7 +477,8 @@ def regret_numbers(plans: list[str], scenario_names: list[str], cost: np.ndarray
                       "regret_usd": [[_usd(v) for v in row] for row in regret],
                       "max_regret_usd": [_usd(v) for v in worst], "expected_usd": [_usd(v) for v in expected],
                       **({"risk_objective_usd": [_usd(v) for v in measured]} if weight > 0 else {}),
-                      "min_max_regret_plan": plans[int(np.argmin(worst))] if np.isfinite(worst).any() else None,
+                      "min_max_regret_plan": plans[int(np.nanargmin(np.where(np.isfinite(worst), worst, np.nan)))]
+                      if np.isfinite(worst).any() else None,
                       "cannot_complete": reasons or []}}
     if "expected_value" in plans:
         eev = measured[len(plans) - 2]      # the rows: each scenario's plan, the expected-value plan, the stochastic
@@ -434,20 +513,47 @@ def expected_value_plan(config_path: Path, overrides: list[str], scenarios: list
     from optimizer.inputs.load import load_all
     from optimizer.solve import solve_form
 
-    ev = expected_value_future([s.future for s in scenarios])
+    base = scenarios[0].base
+    ev = expected_value_future([s.future for s in scenarios], lambda key: base_value(key, base))
     progress.stage("the expected-value plan")
     _, inputs = load_all(config_path, overrides + ev.overrides)
-    until = _until_month_of(scenarios)
-    s = _built(ev, inputs, {}, until)
+    s = _built(ev, inputs, {}, _until_month(base, base.config.uncertainty), base)
     sol = solve_form(s.member.form, options, progress)
     if not sol.has_solution:
         return None
     return plan_of(np.asarray(sol.highs.getSolution().col_value, dtype=float), s.member.stage)
 
 
-def _until_month_of(scenarios: list[Scenario]) -> int:
-    block = scenarios[0].inputs.config.uncertainty
-    return _until_month(scenarios[0].inputs, block)
+def base_value(key: str, base):
+    """The config's own value of an override key (a future that leaves it alone has this): 1 for a
+    factor (``...*``), the table's cell for ``data.TABLE.ROW.COLUMN`` (one row), the config's value for
+    a config key; BASE when there is no single value (a column of many rows, a key the config lacks)."""
+    from optimizer.stochastic.futures import BASE
+
+    if key.endswith("*"):
+        return 1.0
+    parts = key.split(".")
+    if parts[0] == "data":
+        if len(parts) != 4 or parts[2] == "*" or parts[1] not in ("sites", "regions", "techs", "gpus"):
+            return BASE
+        frame = getattr(base, parts[1])
+        try:
+            value = frame.loc[parts[2], parts[3]]
+            if parts[3] == "lead_time_months" and not np.isfinite(value):   # blank: lead_time_years × 12
+                value = frame.loc[parts[2], "lead_time_years"] * 12
+        except (KeyError, TypeError):
+            return BASE
+        value = value.item() if hasattr(value, "item") else value
+        return BASE if isinstance(value, float) and not np.isfinite(value) else value
+    node = base.config.model_dump()
+    for part in parts:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, dict) and part.isdigit() and int(part) in node:
+            node = node[int(part)]
+        else:
+            return BASE
+    return node
 
 
 # ---------------------------------------------------------------- results and the folder

@@ -155,13 +155,26 @@ def test_mistakes_name_the_config_line(tmp_path):
 
     case = newsvendor(tmp_path / "case", {"low": 40, "high": 80})
     config = yaml.safe_load(case.read_text())
-    config["uncertainty"]["scenarios"][1]["set"] = {"targets.compute_h100e": {2027: 80}, "solver.mip_gapp": 0.1}
+    config["uncertainty"]["scenarios"][1]["set"] = {"targets.compute_h100e": {2027: 80}, "budget.capex_usd_per_yeer": 1}
     case.write_text(yaml.safe_dump(config, sort_keys=False))
     with pytest.raises(InputError) as exc:
         run_stochastic(case, out=tmp_path / "run")
     text = exc.value.render()
-    assert "uncertainty scenario high" in text and "mip_gapp" in text and "config.yaml" in text
+    assert "uncertainty scenario high" in text and "capex_usd_per_yeer" in text and "config.yaml:" in text
+    config["uncertainty"]["scenarios"][1]["set"] = {"targets.compute_h100e": {2027: 80}, "solver.mip_gap": 0.1}
+    case.write_text(yaml.safe_dump(config, sort_keys=False))
+    with pytest.raises(InputError) as exc:           # one solver, horizon and objective for every future
+        run_stochastic(case, out=tmp_path / "run")
+    assert "scenario high sets solver.mip_gap" in exc.value.render()
+    config["uncertainty"]["scenarios"][1]["set"] = {"targets.compute_h100e": {2027: 80}}
+    config["uncertainty"]["first_stage_until"] = 2026   # the horizon starts in 2026: nothing would be shared
+    case.write_text(yaml.safe_dump(config, sort_keys=False))
+    with pytest.raises(InputError) as exc:
+        run_stochastic(case, out=tmp_path / "run")
+    assert "first_stage_until" in exc.value.render() and "no decision would be shared" in exc.value.render()
+    config["uncertainty"]["first_stage_until"] = 2027
     config["uncertainty"]["scenarios"][0]["probability"] = 0.5
+    config["uncertainty"]["scenarios"][1]["set"]["solver.mip_gap"] = 0.1
     case.write_text(yaml.safe_dump(config, sort_keys=False))
     with pytest.raises(InputError) as exc:
         run_stochastic(case, out=tmp_path / "run2")
@@ -233,3 +246,52 @@ def test_futures_drawn_from_a_sweep_file(tmp_path):
     assert [f.values for f in futures(base.config.uncertainty, case)] == [f.values for f in drawn]   # seeded
     outcome = run_stochastic(case, out=tmp_path / "run")
     assert len(outcome.summary["stochastic"]["scenarios"]) == 6 and outcome.status == "optimal"
+
+
+def test_a_folder_that_cannot_be_written_is_rescued(tmp_path, monkeypatch):
+    from optimizer.stochastic import run as stochastic_run
+
+    case = newsvendor(tmp_path / "case", {"low": 40, "high": 80}, extra={"regret": False})
+    real = stochastic_run.combined_tables
+    calls = []
+
+    def full_disk(*args):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real(*args)
+
+    monkeypatch.setattr(stochastic_run, "combined_tables", full_disk)
+    outcome = run_stochastic(case, out=tmp_path / "run")
+    assert outcome.summary["rescued_from"] == str(tmp_path / "run")
+    assert outcome.out_dir != tmp_path / "run" and (outcome.out_dir / "report.html").is_file()
+    assert not (tmp_path / "run").exists()
+
+
+def test_cvar_is_solved_whole_and_refused_for_the_decomposition(tmp_path):
+    import yaml
+
+    risk = {"cvar_alpha": 0.5, "cvar_weight": 0.5}
+    case = newsvendor(tmp_path / "case", {"low": 40, "high": 80}, risk=risk,
+                      extra={"equivalent_max_nonzeros": 1, "regret": False})      # auto would decompose
+    assert run_stochastic(case, out=tmp_path / "run").summary["stochastic"]["method"] == "equivalent"
+    config = yaml.safe_load(case.read_text())
+    config["uncertainty"]["method"] = "decomposition"
+    case.write_text(yaml.safe_dump(config, sort_keys=False))
+    with pytest.raises(InputError) as exc:
+        run_stochastic(case, out=tmp_path / "run2")
+    assert "config.yaml:" in exc.value.render() and "cvar_weight" in exc.value.render()
+
+
+def test_validate_refuses_what_run_refuses(tmp_path, monkeypatch, capsys):
+    case = newsvendor(tmp_path / "case", {"low": 40, "high": 80})
+    assert siting(monkeypatch, "validate", case, "--set", "objective.kind=max_compute") != 0
+    assert "min_cost" in capsys.readouterr().err
+
+
+def test_an_infeasible_plan_names_the_future_without_a_plan(tmp_path):
+    # the campus holds 500 MW: 1,000 h100e in 2027 cannot be met in "huge", whatever is shared
+    outcome = run_stochastic(newsvendor(tmp_path / "case", {"low": 40, "huge": 1000}), out=tmp_path / "run")
+    assert outcome.status == "infeasible"
+    assert "huge has no plan even on its own" in outcome.summary["message"]
+    assert (outcome.out_dir / "report.html").is_file()

@@ -85,7 +85,8 @@ def run_alternatives(config_path: str | Path, overrides: Iterable[str] = (), out
         raise InputError([Problem(file, line, "objective.kind", f"alternatives compare costs; this config's "
                                   f"objective is {inputs.config.objective.kind}", "use objective.kind: min_cost")])
     settings = settings_of(inputs.config, **given)
-    outcome, outcome.out_dir = fill_claimed(out, runs_root, f"{inputs.config.name or Path(config_path).stem}-alternatives", lambda folder: _search(
+    name = f"{inputs.config.name or Path(config_path).stem}-alternatives"
+    outcome, outcome.out_dir = fill_claimed(out, runs_root, name, lambda folder: _search(
         inputs, loaded.raw, settings, folder.partial, progress, workers, scheduler))
     return outcome
 

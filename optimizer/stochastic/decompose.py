@@ -17,8 +17,9 @@ them, without its quadratic term, which HiGHS cannot hold in a MIP)::
 which keeps Σ_s p_s w_s = 0; θ halves after 3 steps without a better bound. Incumbents: each
 scenario's first stage of the step (the first step: the scenarios' own optima, the most probable
 first) and x̄ rounded where the decision is whole, at most three new plans a step, each completed in
-every scenario; the plan with the least expected cost is kept. It stops when (incumbent − bound)/incumbent ≤ ``mip_gap``, when every
-scenario takes the same first stage (that plan is then optimal), at ``max_iterations`` or at
+every scenario; the plan with the least expected cost is kept. It stops when
+(incumbent − bound) / incumbent ≤ ``mip_gap``, when every scenario takes the same first stage (that
+plan is then optimal), at ``max_iterations`` or at
 ``time_limit_s``.
 """
 

@@ -95,7 +95,8 @@ def run_stochastic(config_path: str | Path, overrides: Iterable[str] = (), out: 
         raise InputError([Problem(str(config_path), None, "uncertainty", "this config has no uncertainty block",
                                   "add uncertainty: {scenarios: [...]} (docs/formulation.md)")])
     check_block(base)
-    outcome, outcome.out_dir = fill_claimed(out, runs_root, f"{base.config.name or Path(config_path).stem}-stochastic", lambda folder: _plan(
+    name = f"{base.config.name or Path(config_path).stem}-stochastic"
+    outcome, outcome.out_dir = fill_claimed(out, runs_root, name, lambda folder: _plan(
         Path(config_path), overrides, loaded, base, folder, progress, workers, scheduler, method or block.method))
     return outcome
 

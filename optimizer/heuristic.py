@@ -60,8 +60,16 @@ def root_plan(form: StandardForm, options: Solver, progress: Progress, log=None)
     if lp.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     x = np.asarray(lp.getSolution().col_value, dtype=float)
-    bound = lp.getInfo().objective_function_value
-    lp_seconds = time.perf_counter() - t0
+    return plan_from(form, x, lp.getInfo().objective_function_value, options, progress, log,
+                     time.perf_counter() - t0, lp.getBasis())
+
+
+def plan_from(form: StandardForm, x: np.ndarray, bound: float, options: Solver, progress: Progress, log=None,
+              lp_seconds: float = 0.0, lp_basis=None) -> RootPlan | None:
+    """The restricted MIP from an LP relaxation's solution ``x`` (objective ``bound``, minimised sense):
+    every integer column ``x`` leaves whole fixed there. None when it finds no plan."""
+    from optimizer.solve import run_highs, to_highs
+
     whole = form.integer & (np.abs(x - np.round(x)) <= INTEGRAL)
     lower, upper = form.col_lower.copy(), form.col_upper.copy()
     lower[whole] = upper[whole] = np.clip(np.round(x[whole]), form.col_lower[whole], form.col_upper[whole])
@@ -75,7 +83,7 @@ def root_plan(form: StandardForm, options: Solver, progress: Progress, log=None)
     if sub.getInfo().primal_solution_status != 2:
         return None
     return RootPlan(sub, sub.getInfo().objective_function_value, bound, int(whole.sum()), int(form.integer.sum()),
-                    lp_seconds, time.perf_counter() - t1, lp.getBasis())
+                    lp_seconds, time.perf_counter() - t1, lp_basis)
 
 
 def start_from(h: highspy.Highs, x) -> None:

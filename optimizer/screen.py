@@ -129,8 +129,10 @@ def _block_min(form: StandardForm, blocks: Blocks, d: np.ndarray, s: int) -> flo
 
 
 def restricted(form: StandardForm, blocks: Blocks, keep: set[int]) -> StandardForm:
-    """``form`` with every column of a campus outside ``keep`` held at 0."""
-    out = ~np.isin(blocks.col_site, list(keep)) & (blocks.col_site >= 0)
+    """``form`` with every column of a campus outside ``keep`` held at 0 (columns beyond the model's, as
+    the elastic slacks, stay free)."""
+    out = np.zeros(form.A.shape[1], dtype=bool)
+    out[:blocks.col_site.size] = ~np.isin(blocks.col_site, list(keep)) & (blocks.col_site >= 0)
     lower, upper = form.col_lower.copy(), form.col_upper.copy()
     lower[out] = np.minimum(np.maximum(lower[out], 0.0), 0.0)
     upper[out] = 0.0
@@ -161,26 +163,30 @@ class Screened:
     bound: float                  # L(y): a lower bound of the full model (MUSD, minimised sense)
     lp_short: float               # LP(S) of the last round
     rounds: list[dict]
+    x: np.ndarray | None = None   # LP(S)'s solution when no elastic slack is used (the short list's LP relaxation)
 
 
 def short_list(form: StandardForm, blocks: Blocks, options, progress: Progress, first: set[int]) -> Screened:
-    """Column generation over campuses from ``first``: the short list and the Lagrangian bound."""
+    """Column generation over campuses from ``first``: the short list and the Lagrangian bound. One
+    HiGHS instance holds the elastic LP throughout: a campus joins by its columns' bounds, and each
+    round starts from the previous round's basis."""
     from optimizer.solve import run_highs, to_highs
 
     keep = set(first)
     everyone = set(range(len(blocks.sites)))
-    lp_options = options.model_copy(update={"relax_integrality": True})
-    rounds, best = [], -np.inf
+    soft, _ = elastic(form, blocks)
+    n = form.A.shape[1]
+    h = to_highs(restricted(soft, blocks, keep), options.model_copy(update={"relax_integrality": True}))
+    rounds, best, lp_value, slack_used, solution = [], -np.inf, np.inf, True, None
     for k in range(MAX_ROUNDS):
         t0 = time.perf_counter()
         progress.stage(f"screening campuses, round {k + 1}: the LP of {len(keep)} of {len(everyone)}")
-        soft, penalty = elastic(restricted(form, blocks, keep), blocks)
-        h = to_highs(soft, lp_options)
         run_highs(h)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             break
         lp_value = h.getInfo().objective_function_value
-        y = np.asarray(h.getSolution().row_dual, dtype=float)
+        solution = h.getSolution()
+        y = np.asarray(solution.row_dual, dtype=float)
         outside = sorted(everyone - keep)
         progress.stage(f"screening campuses, round {k + 1}: pricing {len(outside)} campuses outside the list")
         bound, minima = lagrangian_bound(form, blocks, y, sorted(keep) + outside)
@@ -188,14 +194,17 @@ def short_list(form: StandardForm, blocks: Blocks, options, progress: Progress, 
         gaining = sorted((v, s) for s, v in minima.items() if s not in keep and v < -1e-9 * max(1.0, abs(lp_value)))
         rounds.append({"round": k + 1, "short_list": len(keep), "lp_usd": lp_value * 1e6, "bound_usd": bound * 1e6,
                        "negative_reduced_costs": len(gaining), "seconds": round(time.perf_counter() - t0, 2)})
-        slack_used = np.asarray(h.getSolution().col_value)[form.A.shape[1]:].sum() > 1e-7
+        slack_used = np.asarray(solution.col_value)[n:].sum() > 1e-7
         if not gaining and not slack_used:
             break
         if not slack_used and (lp_value - best) <= options.mip_gap * 0.5 * max(abs(lp_value), 1e-9):
             break
-        add = max(1, int(ADD_SHARE * len(everyone)))
-        keep |= {s for _, s in gaining[:add]}
-    return Screened([blocks.sites[s] for s in sorted(keep)], best, lp_value, rounds)
+        joining = {s for _, s in gaining[:max(1, int(ADD_SHARE * len(everyone)))]}
+        keep |= joining
+        cols = np.flatnonzero(np.isin(blocks.col_site, list(joining)))
+        h.changeColsBounds(cols.size, cols, form.col_lower[cols], form.col_upper[cols])
+    x = np.asarray(solution.col_value)[:n] if rounds and not slack_used else None
+    return Screened([blocks.sites[s] for s in sorted(keep)], best, lp_value, rounds, x)
 
 
 def screen_solve(form: StandardForm, sites: list[str], options, progress: Progress, log=None):
@@ -209,7 +218,9 @@ def screen_solve(form: StandardForm, sites: list[str], options, progress: Progre
     keep = {i for i, s in enumerate(sites) if s in set(screened.short_list)}
     progress.stage(f"the plan on the short list of {len(keep)} campuses (bound of all {len(sites)}: "
                    f"${screened.bound:,.1f}M)")
-    solution = solve_form(restricted(form, blocks, keep), options.model_copy(update={"screen": False}), progress, log)
+    short = restricted(form, blocks, keep)
+    inner = options.model_copy(update={"screen": False})
+    solution = _solve_short(short, screened, inner, progress, log)
     solution.screen = {"short_list": screened.short_list, "rounds": screened.rounds,
                        "bound_usd": screened.bound * 1e6, "seconds": round(time.perf_counter() - t0, 2)}
     if solution.has_solution and np.isfinite(screened.bound):
@@ -222,3 +233,22 @@ def screen_solve(form: StandardForm, sites: list[str], options, progress: Progre
     solution.solve_seconds = time.perf_counter() - t0
     solution.form = form
     return solution
+
+
+def _solve_short(short: StandardForm, screened: Screened, options, progress: Progress, log=None):
+    """The MIP on the short list. Its LP relaxation is the last round's LP: the restricted MIP of the
+    root heuristic starts from that solution; within the gap of the full model's bound it is the plan,
+    otherwise it is branch and bound's first incumbent."""
+    from optimizer.heuristic import plan_from
+    from optimizer.solve import _finish, _from_root, solve_form
+
+    if screened.x is None or not short.integer.any():
+        return solve_form(short, options, progress, log)
+    t0 = time.perf_counter()
+    plan = plan_from(short, screened.x, screened.lp_short, options, progress, log)
+    if plan is None:
+        return solve_form(short, options, progress, log)
+    if (plan.objective - screened.bound) / max(abs(plan.objective), 1e-9) <= options.mip_gap:
+        return _finish(_from_root(plan, short.maximise, "optimal"), plan.highs, short, options, 0.0,
+                       time.perf_counter() - t0)
+    return solve_form(short, options, progress, log, start=plan.x)

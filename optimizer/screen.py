@@ -210,7 +210,6 @@ def short_list(form: StandardForm, blocks: Blocks, options, progress: Progress, 
 def screen_solve(form: StandardForm, sites: list[str], options, progress: Progress, log=None):
     """The screen, then the MIP on the short list (as :func:`optimizer.solve.solve_form` solves a model);
     the solution's bound and gap are against the full model's Lagrangian bound."""
-    from optimizer.solve import solve_form
 
     t0 = time.perf_counter()
     blocks = blocks_of(form, sites)

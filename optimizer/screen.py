@@ -79,12 +79,11 @@ def blocks_of(form: StandardForm, sites: list[str]) -> Blocks:
     csr = form.A.tocsr()
     row_site = np.full(form.A.shape[0], GLOBAL, dtype=np.int64)
     owners = col_site[csr.indices]
-    for r in range(form.A.shape[0]):
-        mine = owners[csr.indptr[r]:csr.indptr[r + 1]]
-        if mine.size == 0:
-            continue
-        first = mine[0]
-        row_site[r] = first if np.all(mine == first) else COUPLING
+    filled = np.flatnonzero(np.diff(csr.indptr) > 0)
+    if filled.size:
+        low = np.minimum.reduceat(owners, csr.indptr[filled])
+        high = np.maximum.reduceat(owners, csr.indptr[filled])
+        row_site[filled] = np.where(low == high, low, COUPLING)     # one campus (or none) in the row, or several
     return Blocks(list(sites), col_site, row_site)
 
 
@@ -210,7 +209,6 @@ def short_list(form: StandardForm, blocks: Blocks, options, progress: Progress, 
 def screen_solve(form: StandardForm, sites: list[str], options, progress: Progress, log=None):
     """The screen, then the MIP on the short list (as :func:`optimizer.solve.solve_form` solves a model);
     the solution's bound and gap are against the full model's Lagrangian bound."""
-
     t0 = time.perf_counter()
     blocks = blocks_of(form, sites)
     screened = short_list(form, blocks, options, progress, set())

@@ -167,9 +167,10 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
             # proven within the gap (no branch and bound needed), or stopped: the plan found so far
             solution = _from_root(plan, form.maximise, "interrupted" if STOP.requested else "optimal")
             return _finish(solution, plan.highs, form, options, handoff, time.perf_counter() - t1, plan)
+        # the time limit is the whole solve's: branch and bound gets what the root heuristic left
+        h.setOptionValue("time_limit", max(1.0, options.time_limit_s - (time.perf_counter() - t1)))
         if plan is not None:
             start_from(h, plan.x)
-            h.setOptionValue("time_limit", max(1.0, options.time_limit_s - (time.perf_counter() - t1)))
             progress.stage(f"solving with HiGHS from the plan found (gap {plan.gap:.2%} to the LP bound)")
         if run_highs(h, progress, form.maximise) == highspy.HighsStatus.kError and \
                 h.getModelStatus() == highspy.HighsModelStatus.kSolveError:

@@ -47,12 +47,12 @@ def one(n: int, method: str, cap_s: float) -> dict:
     build_s = time.perf_counter() - t0
     size = build_equivalent(members).form.size
     t1 = time.perf_counter()
-    if method == "equivalent":
-        solved = solve_equivalent(members, base.config.solver, block.risk, Progress())
-    else:
-        from optimizer.stochastic.decompose import decompose
+    with _evaluator(1, None, n, base.config.solver, Progress()) as evaluate:
+        if method == "equivalent":
+            solved = solve_equivalent(members, base.config.solver, block.risk, Progress(), evaluate=evaluate)
+        else:
+            from optimizer.stochastic.decompose import decompose
 
-        with _evaluator(1, None, n, base.config.solver, Progress()) as evaluate:
             solved = decompose(members, base.config.solver, block.risk, block.decomposition, Progress(), evaluate)
     return {"scenarios": n, "method": method, "load_build_s": round(build_s, 1),
             "solve_s": round(time.perf_counter() - t1, 1), "status": solved.status,

@@ -33,6 +33,7 @@ from optimizer.stochastic.futures import Future, expected_value_future, futures,
 from optimizer.stochastic.stages import Key, decisions, describe, fixed, plan_of
 
 INFEASIBLE_PLAN = float("inf")
+START_ROWS = 150_000       # equivalents from this size start from a completed plan (solve_equivalent)
 
 
 @dataclass
@@ -212,7 +213,7 @@ def _plan(config_path: Path, overrides: list[str], loaded, base, folder, progres
     t0 = time.perf_counter()
     with _evaluator(workers, scheduler, len(scenarios) ** 2, options, progress) as evaluate:
         if chosen == "equivalent":
-            solved = solve_equivalent(members, options, risk, progress, log)
+            solved = solve_equivalent(members, options, risk, progress, log, evaluate)
         else:
             from optimizer.stochastic.decompose import decompose
 
@@ -297,22 +298,51 @@ class Solved:
         return max(0.0, (self.objective - self.bound) / max(abs(self.objective), 1e-9))
 
 
-def solve_equivalent(members: list[Member], options, risk, progress: Progress, log=None) -> Solved:
-    """The deterministic equivalent, solved whole by HiGHS."""
+def solve_equivalent(members: list[Member], options, risk, progress: Progress, log=None, evaluate=None) -> Solved:
+    """The deterministic equivalent, solved whole by HiGHS. From START_ROWS rows (and with an
+    ``evaluate``), HiGHS starts from :func:`starting_plan` instead of the root heuristic."""
     from optimizer.solve import solve_form
 
     progress.stage(f"building the deterministic equivalent of {len(members)} scenarios")
     eq = build_equivalent(members, risk.cvar_alpha, risk.cvar_weight)
+    t0 = time.perf_counter()
+    start = starting_plan(members, eq, options, evaluate, progress) \
+        if evaluate is not None and eq.form.A.shape[0] >= START_ROWS else None
     progress.stage(f"solving the deterministic equivalent ({eq.form.A.shape[0]:,} rows, {eq.form.A.shape[1]:,} "
                    f"columns)")
-    solution = solve_form(eq.form, options, progress, log)
+    left = options.model_copy(update={"time_limit_s": max(1.0, options.time_limit_s - (time.perf_counter() - t0))})
+    solution = solve_form(eq.form, left, progress, log, start=start)
+    seconds = time.perf_counter() - t0
     if not solution.has_solution:
-        return Solved(solution.status, None, solution.bound, None, None, solution.message or "no plan",
-                      solution.solve_seconds, eq.form.size)
+        return Solved(solution.status, None, solution.bound, None, None, solution.message or "no plan", seconds,
+                      eq.form.size)
     x = np.asarray(solution.highs.getSolution().col_value, dtype=float)
     x = np.where(eq.form.integer, np.round(x), x)
-    return Solved(solution.status, solution.objective, solution.bound, eq.plan(x), eq.split(x), "",
-                  solution.solve_seconds, eq.form.size)
+    return Solved(solution.status, solution.objective, solution.bound, eq.plan(x), eq.split(x), "", seconds,
+                  eq.form.size)
+
+
+def starting_plan(members: list[Member], eq, options, evaluate, progress: Progress) -> np.ndarray | None:
+    """A plan of the equivalent: the most probable scenario's own first stage, completed in every
+    scenario (η at the largest cost, no excess, where CVaR is weighted); None if some scenario cannot
+    complete it. For large equivalents, whose root heuristic may find nothing in its time."""
+    from optimizer.solve import solve_form
+
+    likeliest = max(members, key=lambda m: m.probability)
+    progress.stage(f"a starting plan: scenario {likeliest.name}'s own first stage, completed in every scenario")
+    own = solve_form(likeliest.form, options, progress)
+    if not own.has_solution:
+        return None
+    plan = plan_of(np.asarray(own.highs.getSolution().col_value, dtype=float), likeliest.stage)
+    done = evaluate([(m, plan) for m in members], "a starting plan")
+    if not all(np.isfinite(e.cost) for e in done):
+        return None
+    x = np.zeros(eq.form.A.shape[1])
+    for cols, e in zip(eq.columns_of, done):
+        x[cols] = e.x
+    if eq.eta is not None:
+        x[eq.eta] = max(e.cost for e in done)
+    return x
 
 
 # ---------------------------------------------------------------- evaluating first-stage plans

@@ -295,3 +295,28 @@ def test_an_infeasible_plan_names_the_future_without_a_plan(tmp_path):
     assert outcome.status == "infeasible"
     assert "huge has no plan even on its own" in outcome.summary["message"]
     assert (outcome.out_dir / "report.html").is_file()
+
+
+@pytest.mark.parametrize("risk", [None, {"cvar_alpha": 0.5, "cvar_weight": 0.5}])
+def test_a_large_equivalent_starts_from_a_completed_plan(tmp_path, monkeypatch, risk):
+    """From START_ROWS rows the equivalent starts from the likeliest scenario's own first stage completed
+    everywhere (here 40 units: low is likeliest); the answer is the same."""
+    from optimizer.inputs.load import load_all
+    from optimizer.progress import Progress
+    from optimizer.stochastic import run as stochastic_run
+    from optimizer.stochastic.equivalent import build_equivalent
+
+    case = newsvendor(tmp_path / "case", {"low": 40, "high": 80}, {"low": 0.6, "high": 0.4}, risk=risk)
+    _, base = load_all(case)
+    block = base.config.uncertainty
+    members = [s.member for s in stochastic_run.load_scenarios(case, [], base, block, Progress())]
+    eq = build_equivalent(members, block.risk.cvar_alpha, block.risk.cvar_weight)
+    with stochastic_run._evaluator(1, None, 2, base.config.solver, Progress()) as evaluate:
+        start = stochastic_run.starting_plan(members, eq, base.config.solver, evaluate, Progress())
+        assert eq.plan(start)[("gpu_new_units", ("A", "X", 2026))] == 40
+        monkeypatch.setattr(stochastic_run, "START_ROWS", 0)
+        started = stochastic_run.solve_equivalent(members, base.config.solver, block.risk, Progress(), None, evaluate)
+    monkeypatch.setattr(stochastic_run, "START_ROWS", 10**9)
+    plain = stochastic_run.solve_equivalent(members, base.config.solver, block.risk, Progress())
+    assert started.status == plain.status == "optimal"
+    assert started.objective == pytest.approx(plain.objective)

@@ -149,11 +149,12 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
     its Pyomo variables. ``t0``: when the handoff began (its time is reported). ``start``: a feasible
     point (column values) HiGHS takes as its first incumbent (the root heuristic is then skipped)."""
     t0 = time.perf_counter() if t0 is None else t0
+    progress = progress or Progress()
     sites = _screened_sites(form, options, start)
     if sites:
         from optimizer.screen import screen_solve
 
-        solution = screen_solve(form, sites, options, progress or Progress(), log)
+        solution = screen_solve(form, sites, options, progress, log)
         solution.handoff_seconds = time.perf_counter() - t0 - solution.solve_seconds
         return solution
     try:

@@ -51,3 +51,21 @@ def test_auto_leaves_small_models_to_branch_and_bound(tmp_path):
     _, sol = solve_case(tmp_path, {**TARGET, "solver": {"mip_gap": 0.25}}, sites=[SITE_GAS], techs=[LUMPY])
     assert sol.objective == pytest.approx(23.942)
     assert sol.bound != pytest.approx(18.942)
+
+
+def test_a_solve_without_progress_continues_from_the_root_plan(tmp_path):
+    """solve_form called bare (as Dask tasks and plan completions call it): the root plan outside the gap
+    goes on to branch and bound without a progress display."""
+    from helpers import write_case
+    from optimizer.handoff import compile_model
+    from optimizer.inputs.load import load_all
+    from optimizer.model.build import build_model
+    from optimizer.solve import solve_form, use_objective
+
+    path = write_case(tmp_path, {**TARGET, "solver": {"mip_gap": 0.1, "root_heuristic": True}}, sites=[SITE_GAS],
+                      techs=[LUMPY])
+    _, inputs = load_all(path)
+    m = build_model(inputs)
+    use_objective(m, "objective_cost")
+    sol = solve_form(compile_model(m), inputs.config.solver)
+    assert sol.status == "optimal" and sol.objective == pytest.approx(23.942)

@@ -36,6 +36,7 @@ class Member:
     probability: float
     form: StandardForm
     stage: dict[Key, int]
+    own: tuple | None = None          # its own optimum, once solved: (status, cost or None, first stage or None)
 
 
 @dataclass

@@ -34,6 +34,7 @@ from optimizer.stochastic.stages import Key, decisions, describe, fixed, plan_of
 
 INFEASIBLE_PLAN = float("inf")
 START_ROWS = 150_000       # equivalents from this size start from a completed plan (solve_equivalent)
+START_TRIES = 3            # … trying at most this many scenarios' own first stages
 
 
 @dataclass
@@ -322,27 +323,28 @@ def solve_equivalent(members: list[Member], options, risk, progress: Progress, l
                   eq.form.size)
 
 
-def starting_plan(members: list[Member], eq, options, evaluate, progress: Progress) -> np.ndarray | None:
-    """A plan of the equivalent: the most probable scenario's own first stage, completed in every
-    scenario (η at the largest cost, no excess, where CVaR is weighted); None if some scenario cannot
-    complete it. For large equivalents, whose root heuristic may find nothing in its time."""
-    from optimizer.solve import solve_form
-
-    likeliest = max(members, key=lambda m: m.probability)
-    progress.stage(f"a starting plan: scenario {likeliest.name}'s own first stage, completed in every scenario")
-    own = solve_form(likeliest.form, options, progress)
-    if not own.has_solution:
-        return None
-    plan = plan_of(np.asarray(own.highs.getSolution().col_value, dtype=float), likeliest.stage)
-    done = evaluate([(m, plan) for m in members], "a starting plan")
-    if not all(np.isfinite(e.cost) for e in done):
-        return None
-    x = np.zeros(eq.form.A.shape[1])
-    for cols, e in zip(eq.columns_of, done):
-        x[cols] = e.x
-    if eq.eta is not None:
-        x[eq.eta] = max(e.cost for e in done)
-    return x
+def starting_plan(members: list[Member], eq, options, evaluate, progress: Progress,
+                  tries: int = START_TRIES) -> np.ndarray | None:
+    """A plan of the equivalent: a scenario's own first stage completed in every scenario (η at the
+    largest cost, no excess, where CVaR is weighted), trying the scenarios' own plans from the dearest
+    own optimum down (the hardest future's commitments are the likeliest to serve the others), at most
+    ``tries``; None if none completes everywhere. For large equivalents, whose root heuristic may find
+    nothing in its time; the own optima are kept for the regret table."""
+    for n, m in enumerate(members):
+        progress.stage(f"a starting plan: scenario {m.name} alone ({n + 1} of {len(members)})")
+        own_optimum(m, options, progress)
+    ranked = sorted((m for m in members if m.own[1] is not None), key=lambda m: -m.own[1])
+    for m in ranked[:tries]:
+        progress.stage(f"a starting plan: scenario {m.name}'s own first stage, completed in every scenario")
+        done = evaluate([(other, m.own[2]) for other in members], "a starting plan")
+        if all(np.isfinite(e.cost) for e in done):
+            x = np.zeros(eq.form.A.shape[1])
+            for cols, e in zip(eq.columns_of, done):
+                x[cols] = e.x
+            if eq.eta is not None:
+                x[eq.eta] = max(e.cost for e in done)
+            return x
+    return None
 
 
 # ---------------------------------------------------------------- evaluating first-stage plans
@@ -526,16 +528,23 @@ def _difference(a: float, b: float) -> float:
 
 def own_optima(scenarios: list[Scenario], options, progress: Progress) -> None:
     """Solve each scenario alone: its least cost z*_s and its own first stage."""
-    from optimizer.solve import solve_form
-
     for n, s in enumerate(scenarios):
         progress.stage(f"scenario {s.name} alone ({n + 1} of {len(scenarios)}): its own optimum")
-        sol = solve_form(s.member.form, options, progress)
-        s.own_status = sol.status
+        s.own_status, s.own_cost, s.own_plan = own_optimum(s.member, options, progress)
+
+
+def own_optimum(member: Member, options, progress: Progress) -> tuple:
+    """(status, cost, first stage) of the scenario solved alone; solved once, then kept on ``member``."""
+    from optimizer.solve import solve_form
+
+    if member.own is None:
+        sol = solve_form(member.form, options, progress)
         if sol.has_solution:
             x = np.asarray(sol.highs.getSolution().col_value, dtype=float)
-            s.own_cost = float(s.member.form.cost @ x + s.member.form.offset)
-            s.own_plan = plan_of(x, s.member.stage)
+            member.own = (sol.status, float(member.form.cost @ x + member.form.offset), plan_of(x, member.stage))
+        else:
+            member.own = (sol.status, None, None)
+    return member.own
 
 
 def expected_value_plan(config_path: Path, overrides: list[str], scenarios: list[Scenario], options,

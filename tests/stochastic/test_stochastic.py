@@ -299,8 +299,8 @@ def test_an_infeasible_plan_names_the_future_without_a_plan(tmp_path):
 
 @pytest.mark.parametrize("risk", [None, {"cvar_alpha": 0.5, "cvar_weight": 0.5}])
 def test_a_large_equivalent_starts_from_a_completed_plan(tmp_path, monkeypatch, risk):
-    """From START_ROWS rows the equivalent starts from the likeliest scenario's own first stage completed
-    everywhere (here 40 units: low is likeliest); the answer is the same."""
+    """From START_ROWS rows the equivalent starts from a scenario's own first stage completed everywhere,
+    the dearest own optimum first (here high's: 80 units); the answer is the same."""
     from optimizer.inputs.load import load_all
     from optimizer.progress import Progress
     from optimizer.stochastic import run as stochastic_run
@@ -313,7 +313,8 @@ def test_a_large_equivalent_starts_from_a_completed_plan(tmp_path, monkeypatch, 
     eq = build_equivalent(members, block.risk.cvar_alpha, block.risk.cvar_weight)
     with stochastic_run._evaluator(1, None, 2, base.config.solver, Progress()) as evaluate:
         start = stochastic_run.starting_plan(members, eq, base.config.solver, evaluate, Progress())
-        assert eq.plan(start)[("gpu_new_units", ("A", "X", 2026))] == 40
+        assert eq.plan(start)[("gpu_new_units", ("A", "X", 2026))] == 80
+        assert [m.own[1] for m in members] == pytest.approx([40.0, 80.0])     # kept for the regret table
         monkeypatch.setattr(stochastic_run, "START_ROWS", 0)
         started = stochastic_run.solve_equivalent(members, base.config.solver, block.risk, Progress(), None, evaluate)
     monkeypatch.setattr(stochastic_run, "START_ROWS", 10**9)

@@ -17,7 +17,10 @@ them, without its quadratic term, which HiGHS cannot hold in a MIP)::
 which keeps Σ_s p_s w_s = 0; θ halves after 3 steps without a better bound. Incumbents: each
 scenario's first stage of the step (the first step: the scenarios' own optima, the most probable
 first) and x̄ rounded where the decision is whole, at most three new plans a step, each completed in
-every scenario; the plan with the least expected cost is kept. It stops when
+every scenario; the plan with the least expected cost is kept. When none of the first step's plans
+serves every scenario, the equivalent of a few scenarios (first the one that failed most) is solved,
+its first stage completed everywhere, and a scenario that cannot complete it joins the few, until a
+plan serves all. It stops when
 (incumbent − bound) / incumbent ≤ ``mip_gap``, when every scenario takes the same first stage (that
 plan is then optimal), at ``max_iterations`` or at
 ``time_limit_s``.
@@ -86,7 +89,9 @@ def decompose(members: list[Member], options, risk, settings, progress: Progress
                 theta, stall = theta / 2, 0
         xbar = p @ xk
         candidates = _candidates(members, keys, xk, xbar, integer, seen, first=(k == 0))
-        _complete(candidates, members, p, evaluate, best, seen, sub)
+        failing = _complete(candidates, members, p, evaluate, best, seen, sub)
+        if k == 0 and best.plan is None:
+            _growing_subset(members, p, evaluate, best, seen, sub, risk, progress, failing, t0 + settings.time_limit_s)
         gap = _gap(best.cost, bound)
         history.append({"iteration": k + 1, "bound_usd": bound * 1e6, "incumbent_usd": _usd(best.cost),
                         "gap": gap, "seconds": round(time.perf_counter() - t0, 3)})
@@ -172,19 +177,50 @@ def _candidates(members, keys, xk, xbar, integer, seen, first: bool) -> list[dic
     return out
 
 
-def _complete(candidates: list[dict], members, p, evaluate, best: Incumbent, seen: list, options) -> None:
-    """Complete each plan in every scenario (to the subproblems' gap); keep the cheapest in expectation."""
+def _complete(candidates: list[dict], members, p, evaluate, best: Incumbent, seen: list, options) -> list[int]:
+    """Complete each plan in every scenario (to the subproblems' gap); keep the cheapest in expectation.
+    Returns the scenarios where some plan could not be completed (the most often failing first)."""
     if not candidates:
-        return
+        return []
     jobs = [(m, plan) for plan in candidates for m in members]
     done = evaluate(jobs, "first-stage plans", options)
     n = len(members)
+    fails = np.zeros(n)
     for c, plan in enumerate(candidates):
         seen.append(plan)
         results = done[c * n:(c + 1) * n]
         costs = np.array([e.cost for e in results])
+        fails += ~np.isfinite(costs)
         if np.all(np.isfinite(costs)) and float(p @ costs) < best.cost - 1e-9:
             best.plan, best.cost, best.xs = plan, float(p @ costs), [e.x for e in results]
+    return [int(s) for s in np.argsort(-fails, kind="stable") if fails[s] > 0]
+
+
+def _growing_subset(members, p, evaluate, best: Incumbent, seen: list, options, risk, progress: Progress,
+                    failing: list[int], deadline: float) -> None:
+    """When no scenario's own first stage serves every scenario: the equivalent of a few scenarios (first
+    the one whose completions failed most), its first stage completed in every scenario; a scenario
+    that cannot complete it joins the few; until a plan serves all (the incumbent), or time runs out."""
+    from optimizer.stochastic.equivalent import Member
+    from optimizer.stochastic.run import solve_equivalent
+
+    subset = failing[:1] or [int(np.argmax(p))]
+    while time.perf_counter() < deadline and not STOP.requested:
+        weight = sum(p[s] for s in subset)
+        few = [Member(members[s].name, p[s] / weight, members[s].form, members[s].stage) for s in subset]
+        progress.stage(f"decomposition: a plan for {', '.join(m.name for m in few)} together")
+        left = options.model_copy(update={"time_limit_s": max(1.0, deadline - time.perf_counter())})
+        solved = solve_equivalent(few, left, risk, progress)
+        if solved.plan is None:
+            return
+        plan = {k: v for k, v in solved.plan.items()}
+        more = _complete([plan], members, p, evaluate, best, seen, options)
+        if best.plan is not None or not more:
+            return
+        joining = next((s for s in more if s not in subset), None)
+        if joining is None:
+            return
+        subset.append(joining)
 
 
 def _gap(incumbent: float, bound: float) -> float | None:

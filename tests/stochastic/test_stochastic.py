@@ -321,3 +321,26 @@ def test_a_large_equivalent_starts_from_a_completed_plan(tmp_path, monkeypatch, 
     plain = stochastic_run.solve_equivalent(members, base.config.solver, block.risk, Progress())
     assert started.status == plain.status == "optimal"
     assert started.objective == pytest.approx(plain.objective)
+
+
+def test_the_decomposition_finds_a_hedge_no_own_plan_gives(tmp_path):
+    """80 units wanted in both futures. In "a" late units are capped at 30 (at least 50 bought early); in
+    "b" early units are capped at 60 and late ones cost $0.5M. a's own plan (80 early) cannot be taken
+    in b, b's own plan (all 80 late) cannot be completed in a: the plan for both together buys 50 to 60
+    early, at ½ (X + 1.5 (80 − X)) + ½ (X + 0.5 (80 − X)) = $80M whatever X. One step: the own plans and
+    their mean (40 early) all fail; the plan of the failing futures together is the incumbent."""
+    import yaml
+
+    case = newsvendor(tmp_path / "case", {"a": 80, "b": 80},
+                      extra={"regret": False, "decomposition": {"max_iterations": 1}})
+    config = yaml.safe_load(case.read_text())
+    config["uncertainty"]["scenarios"][0]["set"]["data.gpus.Y.supply_gpus_per_year"] = 30
+    config["uncertainty"]["scenarios"][1]["set"].update({"data.gpus.X.supply_gpus_per_year": 60,
+                                                        "data.gpus.Y.price_usd_per_unit": 0.5e6})
+    case.write_text(yaml.safe_dump(config, sort_keys=False))
+    whole = run_stochastic(case, out=tmp_path / "eq", method="equivalent").summary["stochastic"]
+    parts = run_stochastic(case, out=tmp_path / "dec", method="decomposition").summary["stochastic"]
+    assert whole["objective_usd"] == pytest.approx(80 * M)
+    assert parts["objective_usd"] == pytest.approx(80 * M) and parts["bound_usd"] <= 80 * M * (1 + 1e-9)
+    early = next(r["value"] for r in parts["first_stage"] if r["decision"] == "GPUs bought")
+    assert 50 <= early <= 60

@@ -210,7 +210,7 @@ def _growing_subset(members, p, evaluate, best: Incumbent, seen: list, options, 
         few = [Member(members[s].name, p[s] / weight, members[s].form, members[s].stage) for s in subset]
         progress.stage(f"decomposition: a plan for {', '.join(m.name for m in few)} together")
         left = options.model_copy(update={"time_limit_s": max(1.0, deadline - time.perf_counter())})
-        solved = solve_equivalent(few, left, risk, progress)
+        solved = solve_equivalent(few, left, risk, progress, evaluate=evaluate)
         if solved.plan is None:
             return
         plan = {k: v for k, v in solved.plan.items()}

@@ -216,6 +216,7 @@ ROW_TEXT = {
     "objective_compute_floor": "compute held at its maximum while cost is minimised",
     "emissions_clean_def": "clean energy in {y}",
     "alternative_cost_upper": "net present cost within the alternatives' slack of the least cost",
+    "stochastic_cvar_excess": "a future's cost above the CVaR threshold",
 }
 INDEX_FIELDS = {
     "sites_build_once_upper": ("s",), "compute_it_def": ("s", "y"), "compute_shell_upper": ("s", "y"),
@@ -234,7 +235,7 @@ INDEX_FIELDS = {
     "compute_idle_upper": ("s", "g", "y"), "compute_idle_order": ("s", "g", "y"), "compute_reached_lower": ("y",), "compute_reached_order": ("y",),
     "costs_capex_def": ("c", "y"), "costs_annual_def": ("c", "y"),
     "emissions_def": ("y",), "emissions_clean_def": ("y",), "objective_compute_floor": (),
-    "alternative_cost_upper": (),
+    "alternative_cost_upper": (), "stochastic_cvar_excess": (),
 }
 
 

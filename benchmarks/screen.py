@@ -2,6 +2,7 @@
 campuses of which a share is needed: time to the 1% gap, the gap, the short list and the bound.
 
     .venv/bin/python benchmarks/screen.py 200x5x6x4x24:0.05 100x5x6x4x48:0.3
+    .venv/bin/python benchmarks/screen.py --screen-only 200x10x6x4x48:0.05
 
 A case is SIZE:SHARE (benchmarks/generate.py; the compute target rises to SHARE of what all campuses
 can hold). Each case: the whole model as `siting run` solves it (root heuristic, branch and bound),
@@ -25,12 +26,12 @@ from optimizer.model.build import build_model  # noqa: E402
 from optimizer.solve import solve  # noqa: E402
 
 
-def measure(case: str, scratch: Path, cap_s: float) -> dict:
+def measure(case: str, scratch: Path, cap_s: float, screen_only: bool = False) -> dict:
     size, share = case.split(":")
     config = write_instance(scratch / case.replace(":", "_"), *map(int, size.split("x")), time_limit_s=cap_s,
                             target_share=float(share))
     out = {"case": case}
-    for screen in (False, True):
+    for screen in (True,) if screen_only else (False, True):
         _, inputs = load_all(config, [f"solver.screen={str(screen).lower()}"])
         m = build_model(inputs)
         t0 = time.perf_counter()
@@ -45,6 +46,7 @@ def measure(case: str, scratch: Path, cap_s: float) -> dict:
 
 
 if __name__ == "__main__":
+    only = "--screen-only" in sys.argv
     with tempfile.TemporaryDirectory() as scratch:
-        for case in sys.argv[1:]:
-            print(json.dumps(measure(case, Path(scratch), 900.0)), flush=True)
+        for case in [a for a in sys.argv[1:] if not a.startswith("--")]:
+            print(json.dumps(measure(case, Path(scratch), 900.0, only)), flush=True)

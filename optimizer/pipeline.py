@@ -285,6 +285,8 @@ def make_summary(inputs: Inputs, solution: Solution, results: Results | None, bu
     }
     if solution.screen is not None:
         summary["screen"] = solution.screen
+    if solution.decomposition is not None:
+        summary["decomposition"] = solution.decomposition
     if parts and any(parts.values()):
         summary.update({"compute_value_usd": _usd(parts["compute_value"]), "shortfall_usd": _usd(parts["shortfall"]),
                         "objective_with_value_usd": _usd(solution.objective)})

@@ -90,34 +90,32 @@ def blocks_of(form: StandardForm, sites: list[str]) -> Blocks:
 def lagrangian_bound(form: StandardForm, blocks: Blocks, y: np.ndarray, price: list[int]) -> tuple[float, dict]:
     """L(y) over the campuses in ``price`` plus the global block and the coupling rows; the others'
     block minima are taken as 0 (they are held at 0). Returns (bound, {campus: its block minimum})."""
-    coupling = blocks.row_site == COUPLING
-    lower, upper = form.row_lower, form.row_upper
-    yc = np.where(coupling, y, 0.0)
-    yc = np.where(np.isfinite(lower), yc, np.minimum(yc, 0.0))    # a sign the row cannot take (a solver's
-    yc = np.where(np.isfinite(upper), yc, np.maximum(yc, 0.0))    # rounding) is dropped: any y of the right
-    pos, neg = yc > 0, yc < 0                                     # signs gives a valid bound
-    constant = float(yc[pos] @ lower[pos] + yc[neg] @ upper[neg]) + form.offset
+    coupling = np.flatnonzero(blocks.row_site == COUPLING)
+    constant, signed = dual_constant(form, coupling, y[coupling])
+    yc = np.zeros(form.A.shape[0])
+    yc[coupling] = signed
     d = form.cost - form.A.T @ yc
     total = constant + _block_min(form, blocks, d, GLOBAL)
     minima = {s: _block_min(form, blocks, d, s) for s in price}
     return total + sum(minima.values()), minima
 
 
+def dual_constant(form: StandardForm, rows: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Σ_r y_r·(l_r if y_r > 0 else u_r) + the objective's offset over ``rows``, and y with any sign its row
+    cannot take (a solver's rounding) dropped: any y of the right signs gives a valid bound."""
+    lower, upper = form.row_lower[rows], form.row_upper[rows]
+    y = np.where(np.isfinite(lower), y, np.minimum(y, 0.0))
+    y = np.where(np.isfinite(upper), y, np.maximum(y, 0.0))
+    pos, neg = y > 0, y < 0
+    return float(y[pos] @ lower[pos] + y[neg] @ upper[neg]) + form.offset, y
+
+
 def _block_min(form: StandardForm, blocks: Blocks, d: np.ndarray, s: int) -> float:
     """min d_s·x_s over block s's local rows and column bounds (an LP); −inf when unbounded."""
-    from optimizer.solve import new_highs
-
     cols, A, rows = blocks.part(form, s)
     if cols.size == 0:
         return 0.0
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = cols.size, rows.size
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = d[cols], form.col_lower[cols], form.col_upper[cols]
-    lp.row_lower_, lp.row_upper_ = form.row_lower[rows], form.row_upper[rows]
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
-    h = new_highs()
-    h.passModel(lp)
+    h = small_highs(d[cols], form.col_lower[cols], form.col_upper[cols], A, form.row_lower[rows], form.row_upper[rows])
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kOptimal:
@@ -125,6 +123,25 @@ def _block_min(form: StandardForm, blocks: Blocks, d: np.ndarray, s: int) -> flo
     if status == highspy.HighsModelStatus.kModelEmpty:
         return float(np.sum(np.where(d[cols] >= 0, form.col_lower[cols], form.col_upper[cols]) * d[cols]))
     return -np.inf
+
+
+def small_highs(cost, lower, upper, A, row_lower, row_upper, integer=None) -> highspy.Highs:
+    """A silent Highs instance holding min cost·x over row_lower ≤ A x ≤ row_upper and the column bounds
+    (``integer``: which columns are integers)."""
+    from optimizer.solve import new_highs
+
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, lower, upper
+    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+    A = sp.csc_matrix(A)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+    if integer is not None and integer.any():
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integer]
+    h = new_highs()
+    h.passModel(lp)
+    return h
 
 
 def restricted(form: StandardForm, blocks: Blocks, keep: set[int]) -> StandardForm:

@@ -59,6 +59,16 @@ class Solution:
     form: object = None           # the StandardForm it was given (rows and columns back to the model)
     lp_basis: object = None       # the LP relaxation's basis when the root heuristic ran (warm-starts the duals)
     screen: dict | None = None    # the screen's short list, rounds and bound (optimizer/screen.py), when it ran
+    decomposition: dict | None = None   # the campus decomposition's rounds (optimizer/campus_decomposition.py)
+    plan_x: object = None         # the plan's column values when no Highs instance holds them (decomposition)
+    fixed_plan_duals: tuple | None = None   # (row duals, objective MUSD) of the fixed-plan LP, when the solve found them (decomposition)
+
+    @property
+    def x(self) -> np.ndarray:
+        """The plan's column values (the form's columns, in order)."""
+        if self.plan_x is not None:
+            return np.asarray(self.plan_x, dtype=float)
+        return np.asarray(self.highs.getSolution().col_value, dtype=float)
 
     @property
     def summary(self) -> str:
@@ -157,6 +167,14 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
         solution = screen_solve(form, sites, options, progress, log)
         solution.handoff_seconds = time.perf_counter() - t0 - solution.solve_seconds
         return solution
+    sites = _decomposed_sites(form, options, start)   # the whole model when it stops early (time left)
+    if sites:
+        from optimizer.campus_decomposition import decomposed_solve
+
+        solution, options = decomposed_solve(form, sites, options, progress)
+        if solution is not None:
+            solution.handoff_seconds = time.perf_counter() - t0 - solution.solve_seconds
+            return solution
     try:
         h = to_highs(form, options, log)
         handoff = time.perf_counter() - t0
@@ -190,6 +208,22 @@ def _screened_sites(form: StandardForm, options: Solver, start) -> list[str]:
         return []
     ix = getattr(form.columns[0].model(), "ix", None)
     sites = list(ix.sites) if ix is not None else []
+    return sites if len(sites) > 1 else []
+
+
+def _decomposed_sites(form: StandardForm, options: Solver, start) -> list[str]:
+    """The campuses of a model the campus decomposition (:mod:`optimizer.campus_decomposition`) solves:
+    ``solver.decompose`` on (auto: from AUTO_ROWS rows and AUTO_CAMPUSES campuses), a MIP with its Pyomo
+    links, minimised, no start given, not stopped."""
+    from optimizer.campus_decomposition import AUTO_CAMPUSES, AUTO_ROWS
+
+    if not options.decompose or options.relax_integrality or start is not None or not form.columns \
+            or form.maximise or not form.integer.any() or STOP.requested:
+        return []
+    ix = getattr(form.columns[0].model(), "ix", None)
+    sites = list(ix.sites) if ix is not None else []
+    if options.decompose == "auto" and (form.A.shape[0] < AUTO_ROWS or len(sites) < AUTO_CAMPUSES):
+        return []
     return sites if len(sites) > 1 else []
 
 

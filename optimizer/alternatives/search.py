@@ -235,7 +235,7 @@ def solve_direction(form: StandardForm, options, start) -> tuple[str, bool, np.n
 
     t0 = time.perf_counter()
     solution = solve_form(form, options, start=start)
-    x = np.asarray(solution.highs.getSolution().col_value) if solution.has_solution else None
+    x = solution.x if solution.has_solution else None
     return solution.status, solution.has_solution, x, time.perf_counter() - t0
 
 

@@ -274,6 +274,11 @@ class Solver(Section):
                          "pricing campuses against the LP of the list (column generation), the MIP on the short list, "
                          "and a Lagrangian bound of the full model for its gap (docs/formulation.md, 'Screening many "
                          "campuses')")
+    decompose: Literal["auto"] | bool = Field(
+        "auto", description="Dantzig-Wolfe decomposition over campuses: each campus's own LP priced against a small "
+                            "master of campus plans, a plan from whole-number campus plans, its gap against the whole "
+                            "model's LP bound (docs/formulation.md, 'Decomposition over campuses'); for models too "
+                            "large to solve whole; auto: from 250,000 rows and 20 campuses")
     relax_integrality: bool = Field(False, description="solve the LP relaxation (a bound, or the answer when "
                                                        "every integer is fixed by constraints)")
     highs_options: dict[str, bool | int | float | str] = Field(

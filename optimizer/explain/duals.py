@@ -76,20 +76,28 @@ def shadow_prices(model, solution, options) -> ShadowPrices:
     dual optimum is not unique (degenerate LPs), a start picks one of the equally valid sets of
     shadow prices; the leading limits are the same.
     When the solve was an LP already (no integer columns, or ``relax_integrality``), its own duals are
-    taken and nothing is solved again."""
+    taken and nothing is solved again; so are the campus decomposition's (every integer fixed at the plan:
+    the master's duals on the coupling rows, each campus's own LP's on its rows), with no what-if LP."""
     t0 = time.perf_counter()
     form, h = solution.form, solution.highs
     empty = pd.DataFrame(columns=COLUMNS)
-    if form is None or h is None or not solution.has_solution:
+    sign = -1.0 if form is not None and form.maximise else 1.0
+    if form is None or not solution.has_solution:
         return ShadowPrices(empty, None, "no plan", 0.0)
-    h_lp = h if not form.integer.any() or options.relax_integrality else \
-        _fixed_plan_lp(form, h, options, getattr(solution, "lp_basis", None))
-    info = h_lp.getInfo()
-    if h_lp.getModelStatus().name != "kOptimal" or info.dual_solution_status != 2:
-        return ShadowPrices(empty, None, "no duals (the fixed-plan LP did not solve to optimality)",
-                            time.perf_counter() - t0)
-    sign = -1.0 if form.maximise else 1.0
-    duals = sign * np.asarray(h_lp.getSolution().row_dual, dtype=float)
+    if solution.fixed_plan_duals is not None:   # the decomposition's (optimizer/campus_decomposition.py)
+        row_duals, lp_objective = solution.fixed_plan_duals
+        duals, h_lp, objective = sign * np.asarray(row_duals, dtype=float), None, sign * lp_objective * 1e6
+    elif h is None:
+        return ShadowPrices(empty, None, "no duals (the solve did not find them)", 0.0)
+    else:
+        h_lp = h if not form.integer.any() or options.relax_integrality else \
+            _fixed_plan_lp(form, h, options, getattr(solution, "lp_basis", None))
+        info = h_lp.getInfo()
+        if h_lp.getModelStatus().name != "kOptimal" or info.dual_solution_status != 2:
+            return ShadowPrices(empty, None, "no duals (the fixed-plan LP did not solve to optimality)",
+                                time.perf_counter() - t0)
+        duals = sign * np.asarray(h_lp.getSolution().row_dual, dtype=float)
+        objective = sign * info.objective_function_value * 1e6
     rows = []
     for i in np.flatnonzero(np.abs(duals) > DUAL_TOLERANCE):
         name, index = form.row_label(int(i))
@@ -104,7 +112,6 @@ def shadow_prices(model, solution, options) -> ShadowPrices:
     if not table.empty:
         table = table.assign(_rank=table["value_of_1pct_usd"].fillna(-1.0)).sort_values(
             ["_rank", "value_usd_per_unit"], ascending=False).drop(columns="_rank").reset_index(drop=True)
-    objective = sign * info.objective_function_value * 1e6
     return ShadowPrices(table, objective, "optimal", time.perf_counter() - t0, h_lp, form)
 
 

@@ -152,7 +152,7 @@ def _solve_scenarios(members, forms, keys, w, options, progress: Progress, k: in
         sol = solve_form(dataclasses.replace(form, cost=cost), options)
         if not sol.has_solution:
             return m.name
-        x = np.asarray(sol.highs.getSolution().col_value, dtype=float)
+        x = sol.x
         proven = sol.bound if sol.bound is not None else (sol.objective if sol.status == "optimal" else None)
         lb += m.probability * proven if proven is not None else -np.inf
         for i, j in cols:

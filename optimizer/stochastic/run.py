@@ -317,7 +317,7 @@ def solve_equivalent(members: list[Member], options, risk, progress: Progress, l
     if not solution.has_solution:
         return Solved(solution.status, None, solution.bound, None, None, solution.message or "no plan", seconds,
                       eq.form.size)
-    x = np.asarray(solution.highs.getSolution().col_value, dtype=float)
+    x = solution.x
     x = np.where(eq.form.integer, np.round(x), x)
     return Solved(solution.status, solution.objective, solution.bound, eq.plan(x), eq.split(x), "", seconds,
                   eq.form.size)
@@ -540,7 +540,7 @@ def own_optimum(member: Member, options, progress: Progress) -> tuple:
     if member.own is None:
         sol = solve_form(member.form, options, progress)
         if sol.has_solution:
-            x = np.asarray(sol.highs.getSolution().col_value, dtype=float)
+            x = sol.x
             member.own = (sol.status, float(member.form.cost @ x + member.form.offset), plan_of(x, member.stage))
         else:
             member.own = (sol.status, None, None)
@@ -561,7 +561,7 @@ def expected_value_plan(config_path: Path, overrides: list[str], scenarios: list
     sol = solve_form(s.member.form, options, progress)
     if not sol.has_solution:
         return None
-    return plan_of(np.asarray(sol.highs.getSolution().col_value, dtype=float), s.member.stage)
+    return plan_of(sol.x, s.member.stage)
 
 
 def base_value(key: str, base):

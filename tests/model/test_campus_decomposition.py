@@ -1,0 +1,157 @@
+"""The campus decomposition (optimizer/campus_decomposition.py): Dantzig–Wolfe over campuses, a plan from
+whole-number campus plans, its gap against the whole model's LP bound, and the fixed-plan LP's duals.
+
+Hand-checked cases as in test_screen.py: four campuses alike but for their site capex, 40 h100e on gas
+(tests/helpers.py: 1 MW per h100e, gas at $1,000/kW and $30/MWh of fuel). An oracle case: a generated
+15-campus instance solved whole by HiGHS."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import SITE, row, solve_case, write_case
+from optimizer.campus_decomposition import AUTO_ROWS, decompose, violation
+from optimizer.explain.duals import shadow_prices
+from optimizer.handoff import compile_model
+from optimizer.inputs.load import load_all
+from optimizer.interrupts import STOP
+from optimizer.model.build import build_model
+from optimizer.pipeline import run_config
+from optimizer.progress import Progress
+from optimizer.solve import run_highs, solve, to_highs, use_objective
+
+ROOT = Path(__file__).resolve().parents[2]
+COST_40 = 40 * (1e6 + 8760 * 30.0) / 1e6       # MUSD: 40 MW of gas and a year of its fuel
+
+
+def campuses(extra_capex: list[float]) -> list[dict]:
+    return [row(SITE, site_id=s, name=f"site {s}", gas_permit_mw=500.0, site_capex_usd=c, lat=35.0 + i)
+            for i, (s, c) in enumerate(zip("ABCD", extra_capex))]
+
+
+def test_the_cheapest_campus_alone_and_the_bound_is_the_plan(tmp_path):
+    config = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"decompose": True}}
+    _, sol = solve_case(tmp_path, config, sites=campuses([0.0, 2e6, 4e6, 6e6]))
+    assert sol.status == "optimal" and sol.decomposition is not None
+    assert sol.objective == pytest.approx(COST_40)
+    assert sol.bound == pytest.approx(COST_40)               # the whole LP: A alone, its capex 0
+    assert sol.mip_gap == pytest.approx(0.0, abs=1e-9)
+    assert sol.decomposition["campuses_used"] == ["A"]
+    phases = {r["phase"] for r in sol.decomposition["rounds"]}
+    assert phases == {"lp", "polish", "duals"}
+
+
+def test_the_bound_is_the_whole_lp_and_the_gap_is_measured_against_it(tmp_path):
+    """A holds 25 MW, so B ($1M of site capex) must open: the plan costs COST_40 + $1M. The whole LP builds
+    B in part (15 of 100 MW beyond A's 25: $0.15M), so with the decomposition run to its end (mip_gap 0)
+    the bound is COST_40 + 0.15 and the status says the gap is not met; at a 5% gap the plan is proven."""
+    sites = campuses([0.0, 1e6, 8e6, 9e6])
+    sites[0]["max_it_mw"] = 25.0
+    exact = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"decompose": True, "mip_gap": 0.0}}
+    _, sol = solve_case(tmp_path / "exact", exact, sites=sites)
+    assert sol.objective == pytest.approx(COST_40 + 1.0)
+    assert sol.bound == pytest.approx(COST_40 + 0.15)
+    assert sol.status == "gap_limit" and sol.mip_gap == pytest.approx(0.85 / (COST_40 + 1.0))
+    wide = {**exact, "solver": {"decompose": True, "mip_gap": 0.05}}
+    _, sol = solve_case(tmp_path / "wide", wide, sites=sites)
+    assert sol.status == "optimal" and sol.objective == pytest.approx(COST_40 + 1.0)
+    assert COST_40 + 0.15 - 0.05 * (COST_40 + 1) <= sol.bound <= COST_40 + 0.15 + 1e-9
+
+
+def test_its_shadow_prices_are_those_of_the_fixed_plan_lp(tmp_path):
+    """The duals the decomposition assembles (master + each campus's LP) give the same table as the
+    fixed-plan LP solved whole."""
+    sites = campuses([0.0, 1e6, 8e6, 9e6])
+    sites[0]["max_it_mw"] = 25.0
+    tables = []
+    for decompose_on in (True, False):
+        config = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"decompose": decompose_on}}
+        m, sol = solve_case(tmp_path / str(decompose_on), config, sites=sites)
+        assert (sol.fixed_plan_duals is not None) == decompose_on
+        prices = shadow_prices(m, sol, None if decompose_on else load_all(tmp_path / "False" / "config.yaml")[1]
+                               .config.solver)
+        assert prices.status == "optimal"
+        tables.append(prices)
+    decomposed, whole = tables
+    assert decomposed.lp_objective_usd == pytest.approx(whole.lp_objective_usd)
+    assert list(decomposed.table["limit"]) == list(whole.table["limit"])
+    assert np.allclose(decomposed.table["value_usd_per_unit"], whole.table["value_usd_per_unit"], rtol=1e-6)
+    target = whole.table[whole.table["constraint"] == "compute_target_lower"]
+    assert len(target) == 1 and target["value_usd_per_unit"].iloc[0] > 0
+
+
+def generated(tmp_path, sites=15, years=5):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import write_instance
+
+    _, inputs = load_all(write_instance(tmp_path / "case", sites, years, 4, 2, 24, seed=1))
+    return inputs
+
+
+def test_against_the_whole_model_on_a_generated_instance(tmp_path):
+    """15 campuses × 5 years: the decomposition's bound is the whole LP relaxation's optimum (run to its
+    end), below HiGHS's optimum of the whole MIP; its plan satisfies every row and integrality, and
+    costs no less than that optimum."""
+    inputs = generated(tmp_path)
+    options = inputs.config.solver.model_copy(update={"mip_gap": 0.0, "time_limit_s": 300.0})
+    m = build_model(inputs)
+    use_objective(m, "objective_cost")
+    form = compile_model(m)
+    lp = to_highs(form, options.model_copy(update={"relax_integrality": True}))
+    run_highs(lp)
+    lp_value = lp.getInfo().objective_function_value
+    whole = to_highs(form, options.model_copy(update={"mip_gap": 1e-6}))
+    run_highs(whole)
+    optimum = whole.getInfo().objective_function_value
+    result = decompose(form, list(inputs.sites.index), options, Progress())
+    assert result.bound == pytest.approx(lp_value, rel=1e-6)
+    assert result.bound <= optimum * (1 + 1e-9)
+    assert violation(form, result.x) <= 1e-6
+    ints = result.x[form.integer]
+    assert np.allclose(ints, np.round(ints), atol=1e-6)
+    assert float(form.cost @ result.x + form.offset) == pytest.approx(result.objective, rel=1e-9)
+    assert result.objective >= optimum * (1 - 1e-9)
+    assert (result.objective - optimum) / optimum < 0.02          # a near-optimal plan, not any plan
+
+
+def test_auto_leaves_small_models_whole_and_an_infeasible_model_falls_back(tmp_path):
+    config = {"targets": {"compute_h100e": {2026: 40}}}
+    _, sol = solve_case(tmp_path / "auto", config, sites=campuses([0.0, 2e6, 4e6, 6e6]))
+    assert sol.status == "optimal" and sol.decomposition is None and sol.model_size["rows"] < AUTO_ROWS
+    too_much = {"targets": {"compute_h100e": {2026: 4000}}, "solver": {"decompose": True}}
+    _, sol = solve_case(tmp_path / "infeasible", too_much, sites=campuses([0.0, 2e6, 4e6, 6e6]))
+    assert sol.status == "infeasible" and sol.decomposition is None    # the whole model said so
+
+
+def test_a_run_folder_records_the_decomposition(tmp_path):
+    path = write_case(tmp_path / "case", {"name": "four", "targets": {"compute_h100e": {2026: 40}},
+                                         "solver": {"decompose": True}}, sites=campuses([0.0, 2e6, 4e6, 6e6]))
+    outcome = run_config(path, runs_root=tmp_path / "runs")
+    summary = outcome.summary
+    assert summary["decomposition"]["campuses_used"] == ["A"]
+    assert summary["shadow_prices"]["status"] == "optimal" and summary["binding"]
+    written = json.loads((outcome.out_dir / "summary.json").read_text())
+    assert written["decomposition"]["campuses_used"] == ["A"] and written["decomposition"]["rounds"]
+    assert (outcome.out_dir / "report.html").exists()
+
+
+def test_stopped_during_the_lp_phase_there_is_no_plan(tmp_path):
+    class StopAfterFirstRound(Progress):
+        def stage(self, text):
+            if "round 1" in text:
+                STOP.record("SIGINT")
+
+    inputs = generated(tmp_path)
+    m = build_model(inputs)
+    options = inputs.config.solver.model_copy(update={"decompose": True})
+    try:
+        sol = solve(m, options, progress=StopAfterFirstRound())
+    finally:
+        STOP.clear()
+    assert sol.status == "interrupted" and not sol.has_solution
+    assert [r["phase"] for r in sol.decomposition["rounds"]] == ["lp"]

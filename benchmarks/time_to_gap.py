@@ -5,10 +5,12 @@ then the whole solve as `siting run` does it (root heuristic, branch and bound w
 case's gap; then the shadow prices. One line of JSON per case.
 
     .venv/bin/python benchmarks/time_to_gap.py 5x3x4x2x24 20x5x6x4x48 example gigafactory full_year
+    .venv/bin/python benchmarks/time_to_gap.py --set solver.decompose=true gigafactory@8d
 
 A size ``SxYxTxGxH`` is a synthetic instance (benchmarks/generate.py, gap 1%); a name is a shipped
 config (its own gap); ``NAME@Nd`` is that config with N representative days and a 1% gap (the
-target's measure: ``gigafactory@8d``); ``full_year`` is benchmarks/full_year_case.py.
+target's measure: ``gigafactory@8d``); ``full_year`` is benchmarks/full_year_case.py. ``--set KEY=VALUE``
+(repeatable) overrides every case's config as `siting run --set` does.
 """
 
 from __future__ import annotations
@@ -45,8 +47,8 @@ def overrides_of(case: str) -> list[str]:
     return [f"time_slices.representative_days={days.group(2)}", "solver.mip_gap=0.01"] if days else []
 
 
-def measure(case: str, scratch: Path) -> dict:
-    _, inputs = load_all(config_of(case.split("@")[0], scratch), overrides_of(case))
+def measure(case: str, scratch: Path, extra: list[str] = ()) -> dict:
+    _, inputs = load_all(config_of(case.split("@")[0], scratch), overrides_of(case) + list(extra))
     m = build_model(inputs)
     options = inputs.config.solver
     lp = to_highs(compile_model(m), options.model_copy(update={"relax_integrality": True}))
@@ -66,6 +68,12 @@ def measure(case: str, scratch: Path) -> dict:
 
 
 if __name__ == "__main__":
+    args, cases, extra = iter(sys.argv[1:]), [], []
+    for a in args:
+        if a == "--set":
+            extra.append(next(args))
+        else:
+            cases.append(a)
     with tempfile.TemporaryDirectory() as scratch:
-        for case in sys.argv[1:]:
-            print(json.dumps(measure(case, Path(scratch))), flush=True)
+        for case in cases:
+            print(json.dumps(measure(case, Path(scratch), extra)), flush=True)

@@ -62,9 +62,19 @@ LP_SHARE = 0.25             # the LP phase stops when within this share of mip_g
 PHASE_TIME_SHARE = 0.6      # … or when it has used this share of the time limit
 BOX_TIME_S = 5.0            # a boxed campus MIP (step 1) at most this long
 NEGATIVE = 1e-7             # a reduced cost below −NEGATIVE·max(1, |master|) adds a column
-AUTO_ROWS = 250_000         # decompose: auto from this many rows …
-AUTO_CAMPUSES = 20          # … and this many campuses (benchmarks/README.md)
+AUTO_CAMPUSES = 20          # decompose: auto from this many campuses and
+AUTO_INTEGERS = 250         # integer columns (benchmarks/README.md: below, the whole model solves faster),
+AUTO_MIN_GAP = 0.005        # at a gap of at least this (tighter ones the whole model's branch and bound proves),
+AUTO_ROWS = 250_000         # or from this many rows at any gap (too large to solve whole)
 FEASIBLE = 1e-6             # the assembled plan's rows must hold to this (relative) tolerance
+
+
+def wanted(form: StandardForm, options, n_campuses: int) -> bool:
+    """``solver.decompose``: on, off, or auto (AUTO_*)."""
+    if options.decompose != "auto":
+        return bool(options.decompose)
+    many = n_campuses >= AUTO_CAMPUSES and int(form.integer.sum()) >= AUTO_INTEGERS
+    return many and (options.mip_gap >= AUTO_MIN_GAP or form.A.shape[0] >= AUTO_ROWS)
 
 
 class Fallback(Exception):
@@ -189,10 +199,29 @@ class Decomposed:
     x: np.ndarray | None          # the plan (the whole model's columns), None when none was found
     objective: float | None       # its cost (minimised sense, with the offset)
     bound: float                  # max_y L(y)
-    duals: tuple | None           # (row duals of all rows, objective) of the fixed-plan LP, when found
+    duals: "FixedPlanDuals | None"  # the fixed-plan LP's duals, found when asked for
     rounds: list[dict]
     campuses_used: list[str]
     seconds: float
+
+
+@dataclasses.dataclass
+class FixedPlanDuals:
+    """The shadow prices' LP (the plan's binaries fixed, other integers relaxed), solved by the same column
+    generation when called: (row duals of every row, its objective in MUSD), or None when it does not
+    converge within the time limit."""
+
+    dw: CampusDecomposition
+    chosen: dict[int, bytes]
+    options: object
+    rounds: list[dict]
+
+    def __call__(self, progress: Progress | None = None) -> tuple[np.ndarray, float] | None:
+        value, slack, converged = polish(self.dw, self.chosen, self.options, progress or Progress(),
+                                         time.perf_counter(), self.rounds, binaries_only=True)
+        if not converged or slack > 1e-7:
+            return None
+        return row_duals(self.dw, np.asarray(self.dw.master.getSolution().row_dual, dtype=float)), value
 
 
 def lp_phase(dw: CampusDecomposition, options, progress: Progress, t0: float, rounds: list[dict]) -> float:
@@ -405,9 +434,9 @@ def violation(form: StandardForm, x: np.ndarray) -> float:
     return float(max(rows.max(initial=0.0), cols.max(initial=0.0)))
 
 
-def decompose(form: StandardForm, sites: list[str], options, progress: Progress, with_duals: bool = True) -> Decomposed:
-    """The three steps (module docstring), then the fixed-plan LP's duals (``with_duals``). Raises
-    Fallback where the whole model must be solved."""
+def decompose(form: StandardForm, sites: list[str], options, progress: Progress) -> Decomposed:
+    """The three steps (module docstring); the fixed-plan LP's duals when asked for. Raises Fallback where
+    the whole model must be solved."""
     t0 = time.perf_counter()
     blocks = blocks_of(form, sites)
     progress.stage(f"campus decomposition: {len(sites)} campuses, {int((blocks.row_site == COUPLING).sum())} "
@@ -438,12 +467,8 @@ def decompose(form: StandardForm, sites: list[str], options, progress: Progress,
         raise Fallback(f"the assembled plan breaks a row by {violation(form, x):.1e}")
     used = sorted({dw.blocks.sites[c.campus] for c, w in zip(dw.columns, master_x[dw.n_fixed:])
                    if w > 1e-9 and np.abs(c.x).sum() > 0})
-    duals = None
-    if with_duals and not STOP.requested:
-        lp_value, _, converged = polish(dw, chosen, options, progress, t0, rounds, binaries_only=True)
-        master_duals = np.asarray(dw.master.getSolution().row_dual, dtype=float)
-        duals = (row_duals(dw, master_duals), lp_value) if converged else None
-    return Decomposed(x, value, bound, duals, rounds, used, time.perf_counter() - t0)
+    return Decomposed(x, value, bound, FixedPlanDuals(dw, chosen, options, rounds), rounds, used,
+                      time.perf_counter() - t0)
 
 
 def decomposed_solve(form: StandardForm, sites: list[str], options, progress: Progress):

@@ -61,7 +61,7 @@ class Solution:
     screen: dict | None = None    # the screen's short list, rounds and bound (optimizer/screen.py), when it ran
     decomposition: dict | None = None   # the campus decomposition's rounds (optimizer/campus_decomposition.py)
     plan_x: object = None         # the plan's column values when no Highs instance holds them (decomposition)
-    fixed_plan_duals: tuple | None = None   # (row duals, objective MUSD) of the fixed-plan LP, when the solve found them (decomposition)
+    fixed_plan_duals: object = None   # solves the fixed-plan LP its own way: () -> (row duals, objective MUSD) or None
 
     @property
     def x(self) -> np.ndarray:
@@ -213,18 +213,16 @@ def _screened_sites(form: StandardForm, options: Solver, start) -> list[str]:
 
 def _decomposed_sites(form: StandardForm, options: Solver, start) -> list[str]:
     """The campuses of a model the campus decomposition (:mod:`optimizer.campus_decomposition`) solves:
-    ``solver.decompose`` on (auto: from AUTO_ROWS rows and AUTO_CAMPUSES campuses), a MIP with its Pyomo
-    links, minimised, no start given, not stopped."""
-    from optimizer.campus_decomposition import AUTO_CAMPUSES, AUTO_ROWS
+    ``solver.decompose`` on (or auto and the model large enough: ``wanted``), a MIP with its Pyomo links
+    and several campuses, minimised, no start given, not stopped."""
+    from optimizer.campus_decomposition import wanted
 
     if not options.decompose or options.relax_integrality or start is not None or not form.columns \
             or form.maximise or not form.integer.any() or STOP.requested:
         return []
     ix = getattr(form.columns[0].model(), "ix", None)
     sites = list(ix.sites) if ix is not None else []
-    if options.decompose == "auto" and (form.A.shape[0] < AUTO_ROWS or len(sites) < AUTO_CAMPUSES):
-        return []
-    return sites if len(sites) > 1 else []
+    return sites if len(sites) > 1 and wanted(form, options, len(sites)) else []
 
 
 def _root_plan(form: StandardForm, options: Solver, progress: Progress | None, log):

@@ -277,8 +277,9 @@ class Solver(Section):
     decompose: Literal["auto"] | bool = Field(
         "auto", description="Dantzig-Wolfe decomposition over campuses: each campus's own LP priced against a small "
                             "master of campus plans, a plan from whole-number campus plans, its gap against the whole "
-                            "model's LP bound (docs/formulation.md, 'Decomposition over campuses'); for models too "
-                            "large to solve whole; auto: from 250,000 rows and 20 campuses")
+                            "model's LP bound (docs/formulation.md, 'Decomposition over campuses'); auto: models of at "
+                            "least 20 campuses and 250 integer columns, at a mip_gap of 0.5% or more or from "
+                            "250,000 rows")
     relax_integrality: bool = Field(False, description="solve the LP relaxation (a bound, or the answer when "
                                                        "every integer is fixed by constraints)")
     highs_options: dict[str, bool | int | float | str] = Field(

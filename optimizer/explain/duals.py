@@ -85,8 +85,11 @@ def shadow_prices(model, solution, options) -> ShadowPrices:
     if form is None or not solution.has_solution:
         return ShadowPrices(empty, None, "no plan", 0.0)
     if solution.fixed_plan_duals is not None:   # the decomposition's (optimizer/campus_decomposition.py)
-        row_duals, lp_objective = solution.fixed_plan_duals
-        duals, h_lp, objective = sign * np.asarray(row_duals, dtype=float), None, sign * lp_objective * 1e6
+        found = solution.fixed_plan_duals()
+        if found is None:
+            return ShadowPrices(empty, None, "no duals (the decomposed fixed-plan LP did not converge)",
+                                time.perf_counter() - t0)
+        duals, h_lp, objective = sign * np.asarray(found[0], dtype=float), None, sign * found[1] * 1e6
     elif h is None:
         return ShadowPrices(empty, None, "no duals (the solve did not find them)", 0.0)
     else:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from helpers import SITE, row, solve_case, write_case
-from optimizer.campus_decomposition import AUTO_ROWS, decompose, violation
+from optimizer.campus_decomposition import AUTO_CAMPUSES, decompose, violation
 from optimizer.explain.duals import shadow_prices
 from optimizer.handoff import compile_model
 from optimizer.inputs.load import load_all
@@ -42,8 +42,7 @@ def test_the_cheapest_campus_alone_and_the_bound_is_the_plan(tmp_path):
     assert sol.bound == pytest.approx(COST_40)               # the whole LP: A alone, its capex 0
     assert sol.mip_gap == pytest.approx(0.0, abs=1e-9)
     assert sol.decomposition["campuses_used"] == ["A"]
-    phases = {r["phase"] for r in sol.decomposition["rounds"]}
-    assert phases == {"lp", "polish", "duals"}
+    assert {r["phase"] for r in sol.decomposition["rounds"]} == {"lp", "polish"}
 
 
 def test_the_bound_is_the_whole_lp_and_the_gap_is_measured_against_it(tmp_path):
@@ -73,9 +72,10 @@ def test_its_shadow_prices_are_those_of_the_fixed_plan_lp(tmp_path):
         config = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"decompose": decompose_on}}
         m, sol = solve_case(tmp_path / str(decompose_on), config, sites=sites)
         assert (sol.fixed_plan_duals is not None) == decompose_on
-        prices = shadow_prices(m, sol, None if decompose_on else load_all(tmp_path / "False" / "config.yaml")[1]
-                               .config.solver)
+        prices = shadow_prices(m, sol, load_all(tmp_path / str(decompose_on) / "config.yaml")[1].config.solver)
         assert prices.status == "optimal"
+        if decompose_on:
+            assert sol.decomposition["rounds"][-1]["phase"] == "duals"
         tables.append(prices)
     decomposed, whole = tables
     assert decomposed.lp_objective_usd == pytest.approx(whole.lp_objective_usd)
@@ -122,7 +122,7 @@ def test_against_the_whole_model_on_a_generated_instance(tmp_path):
 def test_auto_leaves_small_models_whole_and_an_infeasible_model_falls_back(tmp_path):
     config = {"targets": {"compute_h100e": {2026: 40}}}
     _, sol = solve_case(tmp_path / "auto", config, sites=campuses([0.0, 2e6, 4e6, 6e6]))
-    assert sol.status == "optimal" and sol.decomposition is None and sol.model_size["rows"] < AUTO_ROWS
+    assert sol.status == "optimal" and sol.decomposition is None and 4 < AUTO_CAMPUSES
     too_much = {"targets": {"compute_h100e": {2026: 4000}}, "solver": {"decompose": True}}
     _, sol = solve_case(tmp_path / "infeasible", too_much, sites=campuses([0.0, 2e6, 4e6, 6e6]))
     assert sol.status == "infeasible" and sol.decomposition is None    # the whole model said so
@@ -155,3 +155,25 @@ def test_stopped_during_the_lp_phase_there_is_no_plan(tmp_path):
         STOP.clear()
     assert sol.status == "interrupted" and not sol.has_solution
     assert [r["phase"] for r in sol.decomposition["rounds"]] == ["lp"]
+
+
+@pytest.mark.parametrize("setting, campuses, integers, rows, gap, expected", [
+    ("auto", 26, 294, 30_000, 0.01, True),        # many campuses at a planning gap
+    ("auto", 26, 294, 30_000, 0.001, False),      # a tight gap: branch and bound on the whole model proves it
+    ("auto", 200, 3_693, 700_000, 0.001, True),   # too large to solve whole at any gap
+    ("auto", 19, 294, 30_000, 0.01, False),       # few campuses
+    ("auto", 26, 151, 30_000, 0.01, False),       # few integers: HiGHS alone is faster
+    (False, 200, 3_693, 700_000, 0.01, False),
+    (True, 2, 4, 100, 0.0, True),
+])
+def test_auto_decomposes_many_campuses_at_a_planning_gap_or_a_large_model(setting, campuses, integers, rows, gap,
+                                                                          expected):
+    from types import SimpleNamespace
+
+    import scipy.sparse as sp
+
+    from optimizer.campus_decomposition import wanted
+    from optimizer.config.schema import Solver
+
+    form = SimpleNamespace(integer=np.arange(4_000) < integers, A=sp.csr_matrix((rows, 4_000)))
+    assert wanted(form, Solver(decompose=setting, mip_gap=gap), campuses) is expected

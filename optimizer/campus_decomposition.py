@@ -155,8 +155,16 @@ class CampusDecomposition:
         slack = float(np.asarray(solution.col_value)[self.gcols.size:self.n_fixed].sum())
         return self.master.getInfo().objective_function_value + self.form.offset, y, mu, slack
 
-    def price(self, y: np.ndarray) -> tuple[np.ndarray, list[tuple[float, np.ndarray]]]:
-        """Every campus's pricing LP at prices y: d = c − A_Cᵀ y and [(v_s, x_s)]."""
+    def price(self, y: np.ndarray) -> tuple[np.ndarray, list[tuple[float, np.ndarray]]] | None:
+        """Every campus's pricing LP at prices y: d = c − A_Cᵀ y and [(v_s, x_s)]; None when Ctrl-C or
+        SIGTERM came in between (recorded in STOP: the round is incomplete)."""
+        try:
+            return self._price(y)
+        except KeyboardInterrupt as exc:
+            STOP.record(exc)
+            return None
+
+    def _price(self, y: np.ndarray) -> tuple[np.ndarray, list[tuple[float, np.ndarray]]]:
         d = self.form.cost - self.AC.T @ y
         priced = []
         for s, (cols, h) in enumerate(self.pricers):
@@ -226,13 +234,18 @@ class FixedPlanDuals:
 
 def lp_phase(dw: CampusDecomposition, options, progress: Progress, t0: float, rounds: list[dict]) -> float:
     """Column generation to the whole LP (within LP_SHARE × mip_gap of its bound). Returns the best bound."""
-    _, priced = dw.price(np.zeros(dw.C.size))
-    for s, (_, x) in enumerate(priced):
-        dw.add(s, x)
+    first = dw.price(np.zeros(dw.C.size))
     best = -np.inf
+    if first is None:
+        return best
+    for s, (_, x) in enumerate(first[1]):
+        dw.add(s, x)
     for k in range(MAX_ROUNDS):
         value, y, mu, slack = dw.solve_master()
-        d, priced = dw.price(y)
+        found = dw.price(y)
+        if found is None:
+            break
+        d, priced = found
         best = max(best, dw.bound(y, d, priced))
         added = dw.add_negative(priced, mu, value)
         gap = (value - best) / max(abs(value), 1e-9)
@@ -262,7 +275,13 @@ def integer_columns(dw: CampusDecomposition, y: np.ndarray) -> int:
         if len({c.pattern for _, c in members}) > 1 or any(c.pattern is None for _, c in members):
             centres += [(s, blend, side) for side in (None, "lower", "upper")]
         centres += [(s, c.x, None) for _, c in members if c.pattern is None]
-    return sum(_boxed(dw, s, centre, d, side) for s, centre, side in centres)
+    added = 0
+    try:
+        for s, centre, side in centres:
+            added += _boxed(dw, s, centre, d, side)
+    except KeyboardInterrupt as exc:
+        STOP.record(exc)
+    return added
 
 
 def _boxed(dw: CampusDecomposition, s: int, centre: np.ndarray, d: np.ndarray, side: str | None = None) -> int:
@@ -333,8 +352,10 @@ def generate(dw: CampusDecomposition, phase: str, options, progress: Progress, t
     what = {"dive": "fixing campus plans", "polish": "polishing the plan", "duals": "the shadow prices"}[phase]
     for k in range(MAX_ROUNDS):
         value, y, mu, slack = dw.solve_master()
-        _, priced = dw.price(y)
-        added = dw.add_negative(priced, mu, value)
+        found = dw.price(y)
+        if found is None:
+            return value, slack, False
+        added = dw.add_negative(found[1], mu, value)
         rounds.append({"phase": phase, "round": k + 1, "master_usd": value * 1e6, "columns_added": added,
                        "slack": slack, "seconds": round(time.perf_counter() - t0, 2)})
         progress.stage(f"campus decomposition, {what}: ${value:,.0f}M")
@@ -382,8 +403,10 @@ def dive(dw: CampusDecomposition, options, progress: Progress, t0: float, rounds
             raise Fallback("fixing campus plans left the coupling limits unmet")
         used = used_patterns(dw)
         pending = {s: share for s, share in used.items() if s not in fixed and (len(share) > 1 or None in share)}
-        if not pending or STOP.requested:
+        if not pending:
             return fixed | {s: next(iter(share)) for s, share in used.items() if s not in fixed}
+        if STOP.requested:
+            raise Fallback("stopped while fixing campus plans")
         _, y, _, _ = dw.solve_master()
         d = dw.form.cost - dw.AC.T @ y
         order = sorted(pending, key=lambda s: -max(w for p, w in pending[s].items() if p is not None) if

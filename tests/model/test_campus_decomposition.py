@@ -177,3 +177,24 @@ def test_auto_decomposes_many_campuses_at_a_planning_gap_or_a_large_model(settin
 
     form = SimpleNamespace(integer=np.arange(4_000) < integers, A=sp.csr_matrix((rows, 4_000)))
     assert wanted(form, Solver(decompose=setting, mip_gap=gap), campuses) is expected
+
+
+def test_stopped_while_polishing_the_plan_found_is_kept(tmp_path):
+    """The master's columns are plans of their campuses and it meets the coupling rows: stopped during the
+    polish, its current solution is a plan of the whole model (status interrupted)."""
+    class StopWhilePolishing(Progress):
+        def stage(self, text):
+            if "polishing" in text:
+                STOP.record("SIGINT")
+
+    inputs = generated(tmp_path)
+    m = build_model(inputs)
+    options = inputs.config.solver.model_copy(update={"decompose": True})
+    try:
+        sol = solve(m, options, progress=StopWhilePolishing())
+    finally:
+        STOP.clear()
+    assert sol.status == "interrupted" and sol.has_solution
+    assert sol.decomposition["rounds"][-1]["phase"] == "polish"
+    assert violation(sol.form, sol.x) <= 1e-6
+    assert sol.objective >= sol.bound

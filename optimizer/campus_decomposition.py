@@ -27,9 +27,11 @@ columns.
 
 **A plan** (price-and-branch, then a polish):
 
-1. *integer columns*: every column the master uses whose integers (campus opening, units, contracts)
-   are fractional gets an integer partner: its campus's MIP with each integer boxed between the
-   column's floor and ceiling, at the final prices;
+1. *integer columns*: every campus the master blends (several patterns, or fractional integers:
+   campus opening, units, contracts) gets an integer partner: its campus's MIP with each integer boxed
+   between the blend's floor and ceiling, at the final prices (and so does every used fractional
+   column); if the master MIP cannot meet the coupling rows with them, two more per blend, one giving
+   the targets at least the blend's share, one taking at most its share of the caps;
 2. *master MIP*: a campus picks one **pattern** (the values of its integer columns, binary w_sp), and
    its weight spreads over that pattern's columns only: Σ_{k∈p} λ_sk = w_sp, Σ_p w_sp = 1. Any such
    choice is a plan of the whole model: the campus's polytope with its integers fixed is convex;
@@ -67,6 +69,7 @@ AUTO_INTEGERS = 250         # integer columns (benchmarks/README.md: below, the 
 AUTO_MIN_GAP = 0.005        # at a gap of at least this (tighter ones the whole model's branch and bound proves),
 AUTO_ROWS = 250_000         # or from this many rows at any gap (too large to solve whole)
 FEASIBLE = 1e-6             # the assembled plan's rows must hold to this (relative) tolerance
+WHOLE = 1e-5                # an integer column this close to a whole number is whole (HiGHS's MIP tolerance 1e-6)
 
 
 def wanted(form: StandardForm, options, n_campuses: int) -> bool:
@@ -80,6 +83,10 @@ def wanted(form: StandardForm, options, n_campuses: int) -> bool:
 class Fallback(Exception):
     """The decomposition cannot go on (a campus LP unbounded or infeasible, no plan from its columns):
     the whole model is solved instead."""
+
+
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM (recorded in STOP) stopped a solve of the decomposition: the last plan found is kept."""
 
 
 @dataclasses.dataclass
@@ -102,6 +109,8 @@ class CampusDecomposition:
         self.pricers = [self._pricer(s) for s in range(self.n_sites)]
         self.master, self.n_fixed = self._master()
         self.columns: list[Column] = []
+        self.last_plan: np.ndarray | None = None     # the master's column values at the last polished plan
+        self.best_bound = -np.inf                     # the best L(y) of the LP phase
 
     def _pricer(self, s: int) -> tuple[np.ndarray, highspy.Highs]:
         cols, A, rows = self.blocks.part(self.form, s)
@@ -130,7 +139,7 @@ class CampusDecomposition:
     def pattern(self, s: int, x: np.ndarray) -> bytes | None:
         ints = self.form.integer[self.pricers[s][0]]
         v = x[ints]
-        return None if np.any(np.abs(v - np.round(v)) > 1e-6) else np.round(v).astype(np.int64).tobytes()
+        return None if np.any(np.abs(v - np.round(v)) > WHOLE) else np.round(v).astype(np.int64).tobytes()
 
     def add(self, s: int, x: np.ndarray) -> None:
         """A campus plan as a master column: its cost, its coupling coefficients, its convexity row."""
@@ -146,8 +155,11 @@ class CampusDecomposition:
         from optimizer.solve import run_highs
 
         run_highs(self.master)
-        if self.master.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            raise Fallback(f"the master LP ended {self.master.modelStatusToString(self.master.getModelStatus())}")
+        status = self.master.getModelStatus()
+        if status == highspy.HighsModelStatus.kInterrupt or STOP.requested and status != highspy.HighsModelStatus.kOptimal:
+            raise Stopped()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise Fallback(f"the master LP ended {self.master.modelStatusToString(status)}")
         solution = self.master.getSolution()
         duals = np.asarray(solution.row_dual, dtype=float)
         _, y = dual_constant(self.form, self.C, duals[:self.C.size])
@@ -225,19 +237,25 @@ class FixedPlanDuals:
     rounds: list[dict]
 
     def __call__(self, progress: Progress | None = None) -> tuple[np.ndarray, float] | None:
-        value, slack, converged = polish(self.dw, self.chosen, self.options, progress or Progress(),
-                                         time.perf_counter(), self.rounds, binaries_only=True)
+        try:
+            value, slack, converged = polish(self.dw, self.chosen, self.options, progress or Progress(),
+                                             time.perf_counter(), self.rounds, binaries_only=True)
+        except (Fallback, Stopped):
+            return None
+        except KeyboardInterrupt as exc:
+            STOP.record(exc)
+            return None
         if not converged or slack > 1e-7:
             return None
         return row_duals(self.dw, np.asarray(self.dw.master.getSolution().row_dual, dtype=float)), value
 
 
-def lp_phase(dw: CampusDecomposition, options, progress: Progress, t0: float, rounds: list[dict]) -> float:
-    """Column generation to the whole LP (within LP_SHARE × mip_gap of its bound). Returns the best bound."""
+def lp_phase(dw: CampusDecomposition, options, progress: Progress, t0: float, rounds: list[dict]) -> None:
+    """Column generation to the whole LP (within LP_SHARE × mip_gap of its bound); the best bound in
+    ``dw.best_bound``."""
     first = dw.price(np.zeros(dw.C.size))
-    best = -np.inf
     if first is None:
-        return best
+        return
     for s, (_, x) in enumerate(first[1]):
         dw.add(s, x)
     for k in range(MAX_ROUNDS):
@@ -246,10 +264,11 @@ def lp_phase(dw: CampusDecomposition, options, progress: Progress, t0: float, ro
         if found is None:
             break
         d, priced = found
-        best = max(best, dw.bound(y, d, priced))
+        dw.best_bound = best = max(dw.best_bound, dw.bound(y, d, priced))
         added = dw.add_negative(priced, mu, value)
         gap = (value - best) / max(abs(value), 1e-9)
-        rounds.append({"phase": "lp", "round": k + 1, "master_usd": value * 1e6, "bound_usd": best * 1e6,
+        rounds.append({"phase": "lp", "round": k + 1, "master_usd": value * 1e6,
+                       "bound_usd": best * 1e6 if np.isfinite(best) else None,
                        "columns_added": added, "slack": slack, "seconds": round(time.perf_counter() - t0, 2)})
         progress.stage(f"campus decomposition, round {k + 1}: master ${value:,.0f}M, bound ${best:,.0f}M"
                        + (f" ({gap:.2%})" if slack <= 1e-7 else " (targets not met yet)"))
@@ -257,13 +276,13 @@ def lp_phase(dw: CampusDecomposition, options, progress: Progress, t0: float, ro
             break
         if added == 0 or (slack <= 1e-7 and gap <= LP_SHARE * options.mip_gap):
             break
-    return best
 
 
-def integer_columns(dw: CampusDecomposition, y: np.ndarray) -> int:
+def integer_columns(dw: CampusDecomposition, y: np.ndarray, deadline: float, sides=(None,)) -> int:
     """Step 1: integer partners, from each campus's MIP at prices y with its integers boxed between the
-    floor and ceiling of (a) the campus's blend Σ_k λ_sk x_s^k where that is fractional or mixes patterns,
-    (b) every used column with fractional integers."""
+    floor and ceiling of each used column with fractional integers (side None), or else, where the campus
+    mixes patterns, of its blend Σ_k λ_sk x_s^k (the master's last LP solution); the other sides (see
+    :func:`_boxed`) always around the blend."""
     d = dw.form.cost - dw.AC.T @ y
     used: dict[int, list[tuple[float, Column]]] = {}
     for column, w in zip(dw.columns, dw.weights()):
@@ -271,20 +290,26 @@ def integer_columns(dw: CampusDecomposition, y: np.ndarray) -> int:
             used.setdefault(column.campus, []).append((w, column))
     centres = []
     for s, members in used.items():
-        blend = sum(w * c.x for w, c in members)
-        if len({c.pattern for _, c in members}) > 1 or any(c.pattern is None for _, c in members):
-            centres += [(s, blend, side) for side in (None, "lower", "upper")]
-        centres += [(s, c.x, None) for _, c in members if c.pattern is None]
+        fractional = [c.x for _, c in members if c.pattern is None]
+        if None in sides and fractional:
+            centres += [(s, x, None) for x in fractional]
+        elif fractional or len({c.pattern for _, c in members}) > 1:
+            blend = sum(w * c.x for w, c in members)
+            centres += [(s, blend, side) for side in sides]
     added = 0
     try:
         for s, centre, side in centres:
-            added += _boxed(dw, s, centre, d, side)
+            left = deadline - time.perf_counter()
+            if STOP.requested or left <= 0:
+                break
+            added += _boxed(dw, s, centre, d, side, min(BOX_TIME_S, left))
     except KeyboardInterrupt as exc:
         STOP.record(exc)
     return added
 
 
-def _boxed(dw: CampusDecomposition, s: int, centre: np.ndarray, d: np.ndarray, side: str | None = None) -> int:
+def _boxed(dw: CampusDecomposition, s: int, centre: np.ndarray, d: np.ndarray, side: str | None = None,
+           time_limit_s: float = BOX_TIME_S) -> int:
     """Campus s's MIP at reduced costs d with its integers between floor and ceiling of ``centre``; its plan
     becomes a column (1) unless it finds none (0). ``side`` "lower": the plan gives each coupling row with a
     lower bound (targets, floors) at least what ``centre`` gives it; "upper": each row with an upper bound
@@ -308,7 +333,7 @@ def _boxed(dw: CampusDecomposition, s: int, centre: np.ndarray, d: np.ndarray, s
         row_upper = np.r_[row_upper, open_side if side == "lower" else given + room]
     h = small_highs(d[cols], lower, upper, A, row_lower, row_upper, ints)
     h.setOptionValue("mip_rel_gap", 1e-4)
-    h.setOptionValue("time_limit", BOX_TIME_S)
+    h.setOptionValue("time_limit", max(0.1, time_limit_s))
     h.run()
     if h.getInfo().primal_solution_status != 2:
         return 0
@@ -316,8 +341,8 @@ def _boxed(dw: CampusDecomposition, s: int, centre: np.ndarray, d: np.ndarray, s
     return 1
 
 
-def master_mip(dw: CampusDecomposition, options, time_limit_s: float) -> dict[int, bytes]:
-    """Step 2: one pattern per campus (module docstring); {campus: pattern}."""
+def master_mip(dw: CampusDecomposition, options, time_limit_s: float) -> tuple[dict[int, bytes], float]:
+    """Step 2: one pattern per campus (module docstring): ({campus: pattern}, the slack it leaves)."""
     from optimizer.solve import new_highs, run_highs
 
     groups: dict[tuple[int, bytes], list[int]] = {}
@@ -341,9 +366,11 @@ def master_mip(dw: CampusDecomposition, options, time_limit_s: float) -> dict[in
     h.setOptionValue("random_seed", int(options.seed))
     run_highs(h)
     if h.getInfo().primal_solution_status != 2:
+        if STOP.requested:
+            raise Stopped()
         raise Fallback("the master MIP found no choice of campus plans")
-    x = np.asarray(h.getSolution().col_value)      # a slack left here may go in the polish (step 3)
-    return {s: p for i, (s, p) in enumerate(groups) if x[n + i] > 0.5}
+    x = np.asarray(h.getSolution().col_value)
+    return {s: p for i, (s, p) in enumerate(groups) if x[n + i] > 0.5}, float(x[dw.gcols.size:dw.n_fixed].sum())
 
 
 def generate(dw: CampusDecomposition, phase: str, options, progress: Progress, t0: float,
@@ -352,6 +379,8 @@ def generate(dw: CampusDecomposition, phase: str, options, progress: Progress, t
     what = {"dive": "fixing campus plans", "polish": "polishing the plan", "duals": "the shadow prices"}[phase]
     for k in range(MAX_ROUNDS):
         value, y, mu, slack = dw.solve_master()
+        if phase == "polish" and slack <= 1e-7:      # every campus fixed: the master's solution is a plan
+            dw.last_plan = np.asarray(dw.master.getSolution().col_value, dtype=float)
         found = dw.price(y)
         if found is None:
             return value, slack, False
@@ -406,7 +435,9 @@ def dive(dw: CampusDecomposition, options, progress: Progress, t0: float, rounds
         if not pending:
             return fixed | {s: next(iter(share)) for s, share in used.items() if s not in fixed}
         if STOP.requested:
-            raise Fallback("stopped while fixing campus plans")
+            raise Stopped()
+        if time.perf_counter() - t0 > options.time_limit_s:
+            raise Fallback("the time limit came while fixing campus plans")
         _, y, _, _ = dw.solve_master()
         d = dw.form.cost - dw.AC.T @ y
         order = sorted(pending, key=lambda s: -max(w for p, w in pending[s].items() if p is not None) if
@@ -419,6 +450,8 @@ def dive(dw: CampusDecomposition, options, progress: Progress, t0: float, rounds
                 if not _boxed(dw, s, blend, d):
                     raise Fallback(f"campus {dw.blocks.sites[s]} has no whole-number plan near its blend")
                 pattern = dw.columns[-1].pattern
+            if pattern is None:
+                raise Fallback(f"campus {dw.blocks.sites[s]}'s whole-number plan is not whole")
             fixed[s] = pattern
             fix(dw, s, pattern)
 
@@ -459,39 +492,60 @@ def violation(form: StandardForm, x: np.ndarray) -> float:
 
 def decompose(form: StandardForm, sites: list[str], options, progress: Progress) -> Decomposed:
     """The three steps (module docstring); the fixed-plan LP's duals when asked for. Raises Fallback where
-    the whole model must be solved."""
+    the whole model must be solved. Stopped by Ctrl-C or SIGTERM: the last polished plan, if any."""
     t0 = time.perf_counter()
     blocks = blocks_of(form, sites)
+    if form.integer[blocks.col_site == GLOBAL].any():
+        raise Fallback("the model has integer columns of no campus")
     progress.stage(f"campus decomposition: {len(sites)} campuses, {int((blocks.row_site == COUPLING).sum())} "
                    "coupling rows")
     dw = CampusDecomposition(form, blocks, options)
     rounds: list[dict] = []
-    bound = lp_phase(dw, options, progress, t0, rounds)
-    if STOP.requested:
-        return Decomposed(None, None, bound, None, rounds, [], time.perf_counter() - t0)
+    chosen = None
+    try:
+        lp_phase(dw, options, progress, t0, rounds)
+        if STOP.requested:
+            raise Stopped()
+        chosen = whole_numbers(dw, options, progress, t0, rounds)
+    except Stopped:
+        pass
+    if dw.last_plan is None:
+        if STOP.requested:
+            return Decomposed(None, None, dw.best_bound, None, rounds, [], time.perf_counter() - t0)
+        raise Fallback("no plan")
+    weights, global_x = dw.last_plan[dw.n_fixed:], dw.last_plan[:dw.gcols.size]
+    x = dw.plan(weights, global_x)
+    if violation(form, x) > FEASIBLE:
+        raise Fallback(f"the assembled plan breaks a row by {violation(form, x):.1e}")
+    if np.any(np.abs(x[form.integer] - np.round(x[form.integer])) > WHOLE):
+        raise Fallback("the assembled plan has fractional integers")
+    used = sorted({dw.blocks.sites[c.campus] for c, w in zip(dw.columns, weights) if w > 1e-9 and np.abs(c.x).sum() > 0})
+    duals = FixedPlanDuals(dw, chosen, options, rounds) if chosen is not None and not STOP.requested else None
+    return Decomposed(x, float(form.cost @ x + form.offset), dw.best_bound, duals, rounds, used,
+                      time.perf_counter() - t0)
+
+
+def whole_numbers(dw: CampusDecomposition, options, progress: Progress, t0: float, rounds: list[dict]) -> dict:
+    """Steps 1–3 after the LP phase: integer columns, the master MIP, the polish (or the dive); the plan is
+    left in ``dw.last_plan``. Returns {campus: pattern}."""
     _, y, _, _ = dw.solve_master()
+    deadline = t0 + options.time_limit_s
     progress.stage("campus decomposition: whole-number plans of the campuses the LP uses")
-    integer_columns(dw, y)
-    dw.solve_master()
-    remaining = options.time_limit_s - (time.perf_counter() - t0)
-    chosen = master_mip(dw, options, 0.5 * remaining)
-    value, slack, _ = polish(dw, chosen, options, progress, t0, rounds)
+    integer_columns(dw, y, deadline)
+    chosen, slack = master_mip(dw, options, 0.5 * (deadline - time.perf_counter()))
+    if slack > 1e-7:                      # not enough: partners that give the targets or take the caps as the blend
+        progress.stage("campus decomposition: more whole-number plans (the first cannot meet the limits together)")
+        integer_columns(dw, y, deadline, sides=("lower", "upper"))
+        chosen, slack = master_mip(dw, options, 0.5 * (deadline - time.perf_counter()))
+    _, slack, _ = polish(dw, chosen, options, progress, t0, rounds)
     if slack > 1e-7:                      # the master MIP's choice cannot meet the limits: dive instead
         for s in range(dw.n_sites):
             fix(dw, s, None)
         chosen = dive(dw, options, progress, t0, rounds)
-        value, slack, _ = polish(dw, chosen, options, progress, t0, rounds)
+        _, slack, _ = polish(dw, chosen, options, progress, t0, rounds)
         if slack > 1e-7:
             raise Fallback("the polished plan does not meet the coupling limits")
-    solution = dw.master.getSolution()
-    master_x = np.asarray(solution.col_value, dtype=float)
-    x = dw.plan(master_x[dw.n_fixed:], master_x[:dw.gcols.size])
-    if violation(form, x) > FEASIBLE:
-        raise Fallback(f"the assembled plan breaks a row by {violation(form, x):.1e}")
-    used = sorted({dw.blocks.sites[c.campus] for c, w in zip(dw.columns, master_x[dw.n_fixed:])
-                   if w > 1e-9 and np.abs(c.x).sum() > 0})
-    return Decomposed(x, value, bound, FixedPlanDuals(dw, chosen, options, rounds), rounds, used,
-                      time.perf_counter() - t0)
+    return chosen
 
 
 def decomposed_solve(form: StandardForm, sites: list[str], options, progress: Progress):
@@ -504,19 +558,24 @@ def decomposed_solve(form: StandardForm, sites: list[str], options, progress: Pr
     try:
         result = decompose(form, sites, options, progress)
     except Fallback as exc:
+        if STOP.requested:
+            return Solution("interrupted", False, message="stopped before the decomposition had a plan",
+                            model_size=form.size, solve_seconds=time.perf_counter() - t0), options
         left = max(1.0, options.time_limit_s - (time.perf_counter() - t0))
         progress.stage(f"campus decomposition stopped ({exc}); solving the whole model")
         return None, options.model_copy(update={"time_limit_s": left})
-    summary = {"rounds": result.rounds, "campuses_used": result.campuses_used, "bound_usd": result.bound * 1e6,
-               "seconds": round(result.seconds, 2)}
+    bound = result.bound if np.isfinite(result.bound) else None
+    summary = {"rounds": result.rounds, "campuses_used": result.campuses_used,
+               "bound_usd": None if bound is None else bound * 1e6, "seconds": round(result.seconds, 2)}
     if result.x is None:
         solution = Solution("interrupted", False, message="stopped before the decomposition had a plan",
                             model_size=form.size, solve_seconds=result.seconds)
         solution.decomposition = summary
         return solution, options
-    gap = max(0.0, (result.objective - result.bound) / max(abs(result.objective), 1e-9))
-    status = "interrupted" if STOP.requested else "optimal" if gap <= options.mip_gap + 1e-9 else "gap_limit"
-    solution = Solution(status, True, objective=result.objective, bound=result.bound, mip_gap=gap,
+    gap = None if bound is None else max(0.0, (result.objective - bound) / max(abs(result.objective), 1e-9))
+    status = "interrupted" if STOP.requested else "optimal" if gap is not None and gap <= options.mip_gap + 1e-9 \
+        else "time_limit" if result.seconds >= options.time_limit_s else "gap_limit"
+    solution = Solution(status, True, objective=result.objective, bound=bound, mip_gap=gap,
                         solve_seconds=result.seconds, model_size=form.size)
     solution.form, solution.plan_x, solution.fixed_plan_duals, solution.decomposition = form, result.x, result.duals, summary
     load_values(form, result.x)

@@ -198,3 +198,70 @@ def test_stopped_while_polishing_the_plan_found_is_kept(tmp_path):
     assert sol.decomposition["rounds"][-1]["phase"] == "polish"
     assert violation(sol.form, sol.x) <= 1e-6
     assert sol.objective >= sol.bound
+
+
+def test_integer_columns_of_no_campus_send_the_model_to_the_whole_solve(tmp_path):
+    """``fastest``'s cost stage has a binary per month of no campus (target reached): the master would hold
+    it as continuous, so the whole model is solved, and both ways give the same optimum (found by hand:
+    10 h100e reached in April, at A, whose grid steps to 20 MW then; B's only in June)."""
+    months = {"horizon": {"first_year": 2026, "last_year": 2026, "periods": [{"step": "month", "until": "2026-12"}]}}
+    sites = [row(SITE, site_id=s, name=f"site {s}", grid_existing_mw=20.0, lat=35.0 + i) for i, s in enumerate("AB")]
+    found = []
+    for decompose_on in (True, False):
+        config = {**months, "objective": {"kind": "fastest", "fastest_h100e": 10},
+                  "grid": {"energised_mw": {"A": {"2026-01": 5, "2026-04": 20}, "B": {"2026-01": 0, "2026-06": 20}}},
+                  "solver": {"decompose": decompose_on, "mip_gap": 0.0}}
+        _, sol = solve_case(tmp_path / str(decompose_on), config, sites=sites, techs=[])
+        assert sol.status == "optimal" and sol.decomposition is None
+        ints = sol.x[sol.form.integer]
+        assert np.allclose(ints, np.round(ints))
+        found.append((sol.objective, sol.compute_measure))
+    assert found[0] == pytest.approx(found[1])
+
+
+def test_a_stop_inside_a_master_solve_keeps_the_last_polished_plan(tmp_path, monkeypatch):
+    """Ctrl-C landing inside the master LP of the polish's second round (run_highs records it and interrupts
+    HiGHS): the first round's polished plan is the answer, status interrupted."""
+    import optimizer.campus_decomposition as cd
+
+    polishing = []
+
+    class Count(Progress):
+        def stage(self, text):
+            if "polishing" in text:
+                polishing.append(text)
+
+    real = cd.CampusDecomposition.solve_master
+
+    def interrupted_in_round_two(self):
+        if polishing:
+            STOP.record("SIGINT")
+        return real(self)
+
+    monkeypatch.setattr(cd.CampusDecomposition, "solve_master", interrupted_in_round_two)
+    inputs = generated(tmp_path)
+    m = build_model(inputs)
+    try:
+        sol = solve(m, inputs.config.solver.model_copy(update={"decompose": True}), progress=Count())
+    finally:
+        STOP.clear()
+    assert sol.status == "interrupted" and sol.has_solution and len(polishing) == 1
+    assert violation(sol.form, sol.x) <= 1e-6
+    assert sol.objective == pytest.approx(float(sol.form.cost @ sol.x + sol.form.offset))
+
+
+def test_shadow_prices_say_so_when_the_decomposed_fixed_plan_lp_fails(tmp_path, monkeypatch):
+    import optimizer.campus_decomposition as cd
+
+    inputs = generated(tmp_path)
+    m = build_model(inputs)
+    options = inputs.config.solver.model_copy(update={"decompose": True})
+    sol = solve(m, options)
+    assert sol.status == "optimal"
+
+    def fails(self):
+        raise cd.Fallback("the master LP ended Iteration limit reached")
+
+    monkeypatch.setattr(cd.CampusDecomposition, "solve_master", fails)
+    prices = shadow_prices(m, sol, options)
+    assert prices.status.startswith("no duals") and prices.table.empty

@@ -5,6 +5,7 @@ with and without crossover, PDLP, and the parallel options on this machine's 2 c
 
 Cases as in benchmarks/time_to_gap.py. Each method solves the same LP relaxation from scratch, capped
 at --cap seconds (default 300); one line of JSON per case: seconds, status and objective per method.
+``--methods a,b`` runs only those (names as in METHODS).
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ METHODS = {
 }
 
 
-def measure(case: str, scratch: Path, cap_s: float) -> dict:
+def measure(case: str, scratch: Path, cap_s: float, methods: list[str]) -> dict:
+    import highspy
+
     from optimizer.handoff import compile_model
     from optimizer.inputs.load import load_all
     from optimizer.model.build import build_model
@@ -40,7 +43,8 @@ def measure(case: str, scratch: Path, cap_s: float) -> dict:
     form = compile_model(build_model(inputs))
     options = inputs.config.solver.model_copy(update={"relax_integrality": True, "time_limit_s": cap_s})
     out = {"case": case, "rows": int(form.A.shape[0])}
-    for name, highs_options in METHODS.items():
+    for name, highs_options in ((n, METHODS[n]) for n in methods):
+        highspy.Highs.resetGlobalScheduler(True)     # HiGHS sizes its thread pool once: let `threads` count
         h = to_highs(form, options)
         for key, value in highs_options.items():
             h.setOptionValue(key, value)
@@ -53,12 +57,14 @@ def measure(case: str, scratch: Path, cap_s: float) -> dict:
 
 
 if __name__ == "__main__":
-    args, cases, cap = iter(sys.argv[1:]), [], 300.0
+    args, cases, cap, methods = iter(sys.argv[1:]), [], 300.0, list(METHODS)
     for a in args:
         if a == "--cap":
             cap = float(next(args))
+        elif a == "--methods":
+            methods = next(args).split(",")
         else:
             cases.append(a)
     with tempfile.TemporaryDirectory() as scratch:
         for case in cases:
-            print(json.dumps(measure(case, Path(scratch), cap)), flush=True)
+            print(json.dumps(measure(case, Path(scratch), cap, methods)), flush=True)

@@ -140,19 +140,23 @@ def test_a_run_folder_records_the_decomposition(tmp_path):
     assert (outcome.out_dir / "report.html").exists()
 
 
-def test_stopped_during_the_lp_phase_there_is_no_plan(tmp_path):
-    class StopAfterFirstRound(Progress):
+def solved_with_a_stop_at(tmp_path, words: str):
+    """The generated instance decomposed, Ctrl-C recorded when the progress first shows ``words``."""
+    class StopAt(Progress):
         def stage(self, text):
-            if "round 1" in text:
+            if words in text:
                 STOP.record("SIGINT")
 
     inputs = generated(tmp_path)
     m = build_model(inputs)
-    options = inputs.config.solver.model_copy(update={"decompose": True})
     try:
-        sol = solve(m, options, progress=StopAfterFirstRound())
+        return solve(m, inputs.config.solver.model_copy(update={"decompose": True}), progress=StopAt())
     finally:
         STOP.clear()
+
+
+def test_stopped_during_the_lp_phase_there_is_no_plan(tmp_path):
+    sol = solved_with_a_stop_at(tmp_path, "round 1")
     assert sol.status == "interrupted" and not sol.has_solution
     assert [r["phase"] for r in sol.decomposition["rounds"]] == ["lp"]
 
@@ -182,18 +186,7 @@ def test_auto_decomposes_many_campuses_at_a_planning_gap_or_a_large_model(settin
 def test_stopped_while_polishing_the_plan_found_is_kept(tmp_path):
     """The master's columns are plans of their campuses and it meets the coupling rows: stopped during the
     polish, its current solution is a plan of the whole model (status interrupted)."""
-    class StopWhilePolishing(Progress):
-        def stage(self, text):
-            if "polishing" in text:
-                STOP.record("SIGINT")
-
-    inputs = generated(tmp_path)
-    m = build_model(inputs)
-    options = inputs.config.solver.model_copy(update={"decompose": True})
-    try:
-        sol = solve(m, options, progress=StopWhilePolishing())
-    finally:
-        STOP.clear()
+    sol = solved_with_a_stop_at(tmp_path, "polishing")
     assert sol.status == "interrupted" and sol.has_solution
     assert sol.decomposition["rounds"][-1]["phase"] == "polish"
     assert violation(sol.form, sol.x) <= 1e-6

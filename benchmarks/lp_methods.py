@@ -26,8 +26,8 @@ METHODS = {
     "ipm+crossover": {"solver": "ipm", "run_crossover": "on"},
     "ipm": {"solver": "ipm", "run_crossover": "off"},
     "pdlp": {"solver": "pdlp"},
-    "simplex, 2 threads": {"threads": 2, "parallel": "on"},
-    "ipm+crossover, 2 threads": {"solver": "ipm", "run_crossover": "on", "threads": 2, "parallel": "on"},
+    "simplex/2 threads": {"threads": 2, "parallel": "on"},
+    "ipm+crossover/2 threads": {"solver": "ipm", "run_crossover": "on", "threads": 2, "parallel": "on"},
 }
 
 

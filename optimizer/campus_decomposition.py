@@ -548,6 +548,13 @@ def whole_numbers(dw: CampusDecomposition, options, progress: Progress, t0: floa
     return chosen
 
 
+def whole_model_next(solution, form: StandardForm, options) -> bool:
+    """A decomposed plan outside the gap, of a model small enough to solve whole (under AUTO_ROWS rows),
+    with time left: the whole model's branch and bound takes it as its first incumbent."""
+    left = options.time_limit_s - solution.solve_seconds
+    return solution.status == "gap_limit" and form.A.shape[0] < AUTO_ROWS and left >= 1.0 and not STOP.requested
+
+
 def decomposed_solve(form: StandardForm, sites: list[str], options, progress: Progress):
     """The decomposition as :func:`optimizer.solve.solve_form` solves a model: (Solution, options), or
     (None, options with the time left) when the whole model must be solved instead."""

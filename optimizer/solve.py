@@ -169,11 +169,18 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
         return solution
     sites = _decomposed_sites(form, options, start)   # the whole model when it stops early (time left)
     if sites:
-        from optimizer.campus_decomposition import decomposed_solve
+        from optimizer.campus_decomposition import decomposed_solve, whole_model_next
 
-        solution, options = decomposed_solve(form, sites, options, progress)
-        if solution is not None:
-            solution.handoff_seconds = time.perf_counter() - t0 - solution.solve_seconds
+        decomposed, options = decomposed_solve(form, sites, options, progress)
+        if decomposed is not None and not whole_model_next(decomposed, form, options):
+            decomposed.handoff_seconds = time.perf_counter() - t0 - decomposed.solve_seconds
+            return decomposed
+        if decomposed is not None:   # its plan is outside the gap: the whole model's branch and bound from it
+            progress.stage(f"the decomposition's plan is {decomposed.mip_gap:.2%} from its bound: branch and bound "
+                           "on the whole model from that plan")
+            options = options.model_copy(update={"time_limit_s": options.time_limit_s - decomposed.solve_seconds})
+            solution = solve_form(form, options, progress, log, start=decomposed.x)
+            solution.decomposition = decomposed.decomposition
             return solution
     try:
         h = to_highs(form, options, log)

@@ -45,28 +45,29 @@ def test_the_cheapest_campus_alone_and_the_bound_is_the_plan(tmp_path):
     assert {r["phase"] for r in sol.decomposition["rounds"]} == {"lp", "polish"}
 
 
-def test_the_bound_is_the_whole_lp_and_the_gap_is_measured_against_it(tmp_path):
+def test_the_bound_is_the_whole_lp_and_a_plan_outside_the_gap_goes_on_to_branch_and_bound(tmp_path):
     """A holds 25 MW, so B ($1M of site capex) must open: the plan costs COST_40 + $1M. The whole LP builds
     B in part (15 of 100 MW beyond A's 25: $0.15M), so with the decomposition run to its end (mip_gap 0)
-    the bound is COST_40 + 0.15 and the status says the gap is not met; at a 5% gap the plan is proven."""
+    its bound is COST_40 + 0.15 and its plan 1.6% above it: outside the gap, so the whole model's branch
+    and bound starts from that plan and proves it optimal. At a 5% gap the decomposition proves it alone."""
     sites = campuses([0.0, 1e6, 8e6, 9e6])
     sites[0]["max_it_mw"] = 25.0
     exact = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"decompose": True, "mip_gap": 0.0}}
     _, sol = solve_case(tmp_path / "exact", exact, sites=sites)
-    assert sol.objective == pytest.approx(COST_40 + 1.0)
-    assert sol.bound == pytest.approx(COST_40 + 0.15)
-    assert sol.status == "gap_limit" and sol.mip_gap == pytest.approx(0.85 / (COST_40 + 1.0))
+    assert sol.decomposition["bound_usd"] == pytest.approx((COST_40 + 0.15) * 1e6)
+    assert sol.status == "optimal" and sol.objective == pytest.approx(COST_40 + 1.0)
+    assert sol.bound == pytest.approx(COST_40 + 1.0) and sol.fixed_plan_duals is None   # HiGHS's proof
     wide = {**exact, "solver": {"decompose": True, "mip_gap": 0.05}}
     _, sol = solve_case(tmp_path / "wide", wide, sites=sites)
     assert sol.status == "optimal" and sol.objective == pytest.approx(COST_40 + 1.0)
     assert COST_40 + 0.15 - 0.05 * (COST_40 + 1) <= sol.bound <= COST_40 + 0.15 + 1e-9
+    assert sol.mip_gap == pytest.approx((COST_40 + 1.0 - sol.bound) / (COST_40 + 1.0))
 
 
 def test_its_shadow_prices_are_those_of_the_fixed_plan_lp(tmp_path):
     """The duals the decomposition assembles (master + each campus's LP) give the same table as the
-    fixed-plan LP solved whole."""
-    sites = campuses([0.0, 1e6, 8e6, 9e6])
-    sites[0]["max_it_mw"] = 25.0
+    fixed-plan LP solved whole (A alone, at its 100 MW: the decomposition's plan proven at a 0 gap)."""
+    sites = campuses([0.0, 2e6, 4e6, 6e6])
     tables = []
     for decompose_on in (True, False):
         config = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"decompose": decompose_on}}

@@ -36,7 +36,10 @@ columns.
    its weight spreads over that pattern's columns only: Σ_{k∈p} λ_sk = w_sp, Σ_p w_sp = 1. Any such
    choice is a plan of the whole model: the campus's polytope with its integers fixed is convex;
 3. *polish*: every campus's integers fixed at its pattern, the column generation again (the LP of
-   the fixed plan, decomposed), to its optimum.
+   the fixed plan, decomposed), to its optimum (a dive instead where the patterns cannot meet the
+   coupling rows together);
+4. *improve*, while outside the gap: every campus's own MIP at the polished plan's prices, and where
+   one would lower the cost, steps 2–3 again.
 
 The plan's gap is against the best bound L(y) of step 0: ``gap = (plan − max_y L(y)) / plan``.
 The duals of the polished master (coupling rows) and of each campus's last pricing LP (its own rows)
@@ -62,7 +65,8 @@ from optimizer.screen import (COUPLING, GLOBAL, PENALTY_FACTOR, Blocks, _block_m
 MAX_ROUNDS = 300            # column generation rounds of a phase
 LP_SHARE = 0.25             # the LP phase stops when within this share of mip_gap of its bound
 PHASE_TIME_SHARE = 0.6      # … or when it has used this share of the time limit
-BOX_TIME_S = 5.0            # a boxed campus MIP (step 1) at most this long
+BOX_TIME_S = 5.0            # a boxed campus MIP (step 1, step 4) at most this long
+IMPROVE_ROUNDS = 3          # step 4's rounds at most
 NEGATIVE = 1e-7             # a reduced cost below −NEGATIVE·max(1, |master|) adds a column
 AUTO_CAMPUSES = 20          # decompose: auto from this many campuses and
 AUTO_INTEGERS = 250         # integer columns (benchmarks/README.md: below, the whole model solves faster),
@@ -545,6 +549,52 @@ def whole_numbers(dw: CampusDecomposition, options, progress: Progress, t0: floa
         _, slack, _ = polish(dw, chosen, options, progress, t0, rounds)
         if slack > 1e-7:
             raise Fallback("the polished plan does not meet the coupling limits")
+    return improve(dw, chosen, options, progress, t0, rounds)
+
+
+def improve(dw: CampusDecomposition, chosen: dict, options, progress: Progress, t0: float, rounds: list[dict]) -> dict:
+    """Step 4: every campus's own MIP at the polished plan's prices (the LP's prices favour blends, these
+    the campuses that would serve the plan's margin whole); where one would lower the cost, the master MIP
+    and the polish again, up to IMPROVE_ROUNDS times while the plan is outside mip_gap of the bound. The
+    best plan is kept (``dw.last_plan``); returns its patterns."""
+    f = dw.form
+    deadline = t0 + options.time_limit_s
+    best_plan, best_value = dw.last_plan.copy(), float(dw.master.getInfo().objective_function_value)
+    for _ in range(IMPROVE_ROUNDS):
+        if (best_value + f.offset - dw.best_bound) <= options.mip_gap * abs(best_value + f.offset) \
+                or STOP.requested or time.perf_counter() > deadline:
+            break
+        progress.stage("campus decomposition: campus plans at the plan's own prices")
+        value, y, mu, _ = dw.solve_master()
+        d = f.cost - dw.AC.T @ y
+        added = 0
+        try:
+            for s in range(dw.n_sites):
+                left = deadline - time.perf_counter()
+                if STOP.requested or left <= 0:
+                    break
+                cols, A, rows = dw.blocks.part(f, s)
+                h = small_highs(d[cols], f.col_lower[cols], f.col_upper[cols], A, f.row_lower[rows], f.row_upper[rows],
+                                f.integer[cols])
+                h.setOptionValue("mip_rel_gap", 1e-4)
+                h.setOptionValue("time_limit", max(0.1, min(BOX_TIME_S, left)))
+                h.run()
+                if h.getInfo().primal_solution_status == 2 and \
+                        h.getInfo().objective_function_value - mu[s] < -NEGATIVE * max(1.0, abs(value)):
+                    dw.add(s, np.asarray(h.getSolution().col_value))
+                    added += 1
+        except KeyboardInterrupt as exc:
+            STOP.record(exc)
+        if not added or STOP.requested:
+            break
+        for s in range(dw.n_sites):
+            fix(dw, s, None)
+        trial, slack = master_mip(dw, options, 0.5 * (deadline - time.perf_counter()))
+        value, slack, _ = polish(dw, trial, options, progress, t0, rounds)
+        if slack > 1e-7 or value - f.offset >= best_value - NEGATIVE * max(1.0, abs(best_value)):
+            break
+        best_plan, best_value, chosen = dw.last_plan.copy(), value - f.offset, trial
+    dw.last_plan = best_plan
     return chosen
 
 

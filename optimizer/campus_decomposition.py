@@ -187,6 +187,10 @@ class CampusDecomposition:
             h.changeColsCost(cols.size, np.arange(cols.size, dtype=np.int32), d[cols])
             h.run()
             status = h.getModelStatus()
+            if status != highspy.HighsModelStatus.kOptimal:     # a warm start gone wrong: once more, cold
+                h.clearSolver()
+                h.run()
+                status = h.getModelStatus()
             if status != highspy.HighsModelStatus.kOptimal:
                 raise Fallback(f"campus {self.blocks.sites[s]}'s own LP ended {h.modelStatusToString(status)}")
             priced.append((h.getInfo().objective_function_value, np.asarray(h.getSolution().col_value)))

@@ -262,3 +262,36 @@ def test_shadow_prices_say_so_when_the_decomposed_fixed_plan_lp_fails(tmp_path, 
     monkeypatch.setattr(cd.CampusDecomposition, "solve_master", fails)
     prices = shadow_prices(m, sol, options)
     assert prices.status.startswith("no duals") and prices.table.empty
+
+
+def test_a_campus_lp_that_ends_without_an_answer_is_solved_again_cold(tmp_path):
+    """HiGHS can end a warm-started campus LP with status Unknown; the round solves it once more from
+    scratch instead of giving up on the decomposition."""
+    import highspy
+
+    import optimizer.campus_decomposition as cd
+    from optimizer.screen import blocks_of
+
+    inputs = generated(tmp_path)
+    m = build_model(inputs)
+    use_objective(m, "objective_cost")
+    form = compile_model(m)
+    dw = cd.CampusDecomposition(form, blocks_of(form, list(inputs.sites.index)), inputs.config.solver)
+    cols, real = dw.pricers[3]
+
+    class FirstRunUnknown:
+        runs = 0
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def run(self):
+            FirstRunUnknown.runs += 1
+            return None if FirstRunUnknown.runs == 1 else real.run()
+
+        def getModelStatus(self):
+            return highspy.HighsModelStatus.kUnknown if FirstRunUnknown.runs == 1 else real.getModelStatus()
+
+    dw.pricers[3] = (cols, FirstRunUnknown())
+    _, priced = dw.price(np.zeros(dw.C.size))
+    assert FirstRunUnknown.runs == 2 and len(priced) == len(dw.pricers)

@@ -299,11 +299,11 @@ def integer_columns(dw: CampusDecomposition, y: np.ndarray, deadline: float, sid
     centres = []
     for s, members in used.items():
         fractional = [c.x for _, c in members if c.pattern is None]
-        if None in sides and fractional:
+        blended = bool(fractional) or len({c.pattern for _, c in members}) > 1
+        if sides == (None,) and fractional:
             centres += [(s, x, None) for x in fractional]
-        elif fractional or len({c.pattern for _, c in members}) > 1:
-            blend = sum(w * c.x for w, c in members)
-            centres += [(s, blend, side) for side in sides]
+        elif blended:
+            centres += [(s, sum(w * c.x for w, c in members), side) for side in sides]
     added = 0
     try:
         for s, centre, side in centres:
@@ -543,7 +543,7 @@ def whole_numbers(dw: CampusDecomposition, options, progress: Progress, t0: floa
     chosen, slack = master_mip(dw, options, 0.5 * (deadline - time.perf_counter()))
     if slack > 1e-7:                      # not enough: partners that give the targets or take the caps as the blend
         progress.stage("campus decomposition: more whole-number plans (the first cannot meet the limits together)")
-        integer_columns(dw, y, deadline, sides=("lower", "upper"))
+        integer_columns(dw, y, deadline, sides=(None, "lower", "upper"))
         chosen, slack = master_mip(dw, options, 0.5 * (deadline - time.perf_counter()))
     _, slack, _ = polish(dw, chosen, options, progress, t0, rounds)
     if slack > 1e-7:                      # the master MIP's choice cannot meet the limits: dive instead

@@ -28,10 +28,9 @@ columns.
 **A plan** (price-and-branch, then a polish):
 
 1. *integer columns*: every campus the master blends (several patterns, or fractional integers:
-   campus opening, units, contracts) gets an integer partner: its campus's MIP with each integer boxed
-   between the blend's floor and ceiling, at the final prices (and so does every used fractional
-   column); if the master MIP cannot meet the coupling rows with them, two more per blend, one giving
-   the targets at least the blend's share, one taking at most its share of the caps;
+   campus opening, units, contracts) gets integer partners: its campus's MIP with each integer boxed
+   between the blend's floor and ceiling, at the final prices, once alone, once giving the targets at
+   least the blend's share and once taking at most its share of the caps;
 2. *master MIP*: a campus picks one **pattern** (the values of its integer columns, binary w_sp), and
    its weight spreads over that pattern's columns only: Σ_{k∈p} λ_sk = w_sp, Σ_p w_sp = 1. Any such
    choice is a plan of the whole model: the campus's polytope with its integers fixed is convex;
@@ -286,11 +285,10 @@ def lp_phase(dw: CampusDecomposition, options, progress: Progress, t0: float, ro
             break
 
 
-def integer_columns(dw: CampusDecomposition, y: np.ndarray, deadline: float, sides=(None,)) -> int:
+def integer_columns(dw: CampusDecomposition, y: np.ndarray, deadline: float) -> int:
     """Step 1: integer partners, from each campus's MIP at prices y with its integers boxed between the
-    floor and ceiling of each used column with fractional integers (side None), or else, where the campus
-    mixes patterns, of its blend Σ_k λ_sk x_s^k (the master's last LP solution); the other sides (see
-    :func:`_boxed`) always around the blend."""
+    floor and ceiling of its blend Σ_k λ_sk x_s^k (the master's last LP solution), wherever the blend is
+    not one whole-number pattern: at the prices alone, and on each side (see :func:`_boxed`)."""
     d = dw.form.cost - dw.AC.T @ y
     used: dict[int, list[tuple[float, Column]]] = {}
     for column, w in zip(dw.columns, dw.weights()):
@@ -298,12 +296,8 @@ def integer_columns(dw: CampusDecomposition, y: np.ndarray, deadline: float, sid
             used.setdefault(column.campus, []).append((w, column))
     centres = []
     for s, members in used.items():
-        fractional = [c.x for _, c in members if c.pattern is None]
-        blended = bool(fractional) or len({c.pattern for _, c in members}) > 1
-        if sides == (None,) and fractional:
-            centres += [(s, x, None) for x in fractional]
-        elif blended:
-            centres += [(s, sum(w * c.x for w, c in members), side) for side in sides]
+        if any(c.pattern is None for _, c in members) or len({c.pattern for _, c in members}) > 1:
+            centres += [(s, sum(w * c.x for w, c in members), side) for side in (None, "lower", "upper")]
     added = 0
     try:
         for s, centre, side in centres:
@@ -541,10 +535,6 @@ def whole_numbers(dw: CampusDecomposition, options, progress: Progress, t0: floa
     progress.stage("campus decomposition: whole-number plans of the campuses the LP uses")
     integer_columns(dw, y, deadline)
     chosen, slack = master_mip(dw, options, 0.5 * (deadline - time.perf_counter()))
-    if slack > 1e-7:                      # not enough: partners that give the targets or take the caps as the blend
-        progress.stage("campus decomposition: more whole-number plans (the first cannot meet the limits together)")
-        integer_columns(dw, y, deadline, sides=(None, "lower", "upper"))
-        chosen, slack = master_mip(dw, options, 0.5 * (deadline - time.perf_counter()))
     _, slack, _ = polish(dw, chosen, options, progress, t0, rounds)
     if slack > 1e-7:                      # the master MIP's choice cannot meet the limits: dive instead
         for s in range(dw.n_sites):

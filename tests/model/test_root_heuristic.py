@@ -69,3 +69,20 @@ def test_a_solve_without_progress_continues_from_the_root_plan(tmp_path):
     use_objective(m, "objective_cost")
     sol = solve_form(compile_model(m), inputs.config.solver)
     assert sol.status == "optimal" and sol.objective == pytest.approx(23.942)
+
+
+def test_feasibility_jump_is_off_unless_the_config_turns_it_on():
+    """HiGHS's feasibility jump is off by default (benchmarks/README.md); ``highs_options`` wins."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from optimizer.config.schema import Solver
+    from optimizer.handoff import StandardForm
+    from optimizer.solve import to_highs
+
+    form = StandardForm(A=sp.csc_matrix(np.ones((1, 1))), row_lower=np.array([1.0]), row_upper=np.array([np.inf]),
+                        col_lower=np.zeros(1), col_upper=np.full(1, 5.0), cost=np.ones(1), offset=0.0,
+                        integer=np.array([True]), maximise=False, columns=[], pyomo_rows=[])
+    assert to_highs(form, Solver()).getOptionValue("mip_heuristic_run_feasibility_jump")[1] is False
+    on = Solver(highs_options={"mip_heuristic_run_feasibility_jump": True})
+    assert to_highs(form, on).getOptionValue("mip_heuristic_run_feasibility_jump")[1] is True

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,13 @@ STATUS_WITH_SOLUTION = ("optimal", "time_limit", "gap_limit", "interrupted")
 AUTO_HEURISTIC_INTEGERS = 250   # root_heuristic: auto runs it from this many integer columns (benchmarks/README.md)
 POLL_S = 0.2   # how often the main thread looks at the solver (progress, Ctrl-C)
 FORCE_AFTER_INTERRUPTS = 3   # HiGHS checks for interrupts between its steps; the third Ctrl-C quits at once
+
+# HiGHS sizes one thread pool per process at its first run and rejects a later run asking for another
+# size: the pool follows the latest solve's solver.threads (see use_threads), and every Highs instance
+# of the process runs with that many threads (new_highs), so that a solve takes the same path on any
+# machine, its campus and master MIPs included.
+_POOL = {"threads": 1, "running": 0}
+_POOL_LOCK = threading.Lock()
 
 
 @dataclass
@@ -290,6 +298,19 @@ def run_highs(h: highspy.Highs, progress: Progress | None = None, maximise: bool
     h.cbSimplexInterrupt.subscribe(on_interrupt)
     h.cbIpmInterrupt.subscribe(on_interrupt)
     h.cbMipInterrupt.subscribe(on_mip)
+    with _POOL_LOCK:
+        _POOL["running"] += 1
+    try:
+        status = _wait_for(h, progress, figures, stop)
+    finally:
+        with _POOL_LOCK:
+            _POOL["running"] -= 1
+        h.clearCallbacks()
+    return status
+
+
+def _wait_for(h: highspy.Highs, progress: Progress, figures: dict, stop: list) -> highspy.HighsStatus:
+    """Start ``h`` in its worker thread and wait for it, reporting progress and taking Ctrl-C."""
     t0 = time.perf_counter()
     worker = h.startSolve()
     status, interrupts = None, 0
@@ -310,7 +331,6 @@ def run_highs(h: highspy.Highs, progress: Progress | None = None, maximise: bool
             progress.stage("stopping HiGHS (interrupted): keeping the best plan found so far"
                            f" (press Ctrl-C {FORCE_AFTER_INTERRUPTS - interrupts} more times to quit at once)")
     worker.join()
-    h.clearCallbacks()
     return status
 
 
@@ -331,12 +351,12 @@ def to_highs(form: StandardForm, options: Solver, log: "SolveLog | None" = None)
     if form.integer.any() and not options.relax_integrality:
         kinds = np.where(form.integer, int(highspy.HighsVarType.kInteger), int(highspy.HighsVarType.kContinuous))
         lp.integrality_ = [highspy.HighsVarType(int(k)) for k in kinds]
+    use_threads(int(options.threads or 1))
     h = new_highs()
     h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     h.setOptionValue("random_seed", int(options.seed))
     h.setOptionValue("presolve", "on" if options.presolve else "off")
-    h.setOptionValue("threads", int(options.threads or 1))
     # HiGHS's feasibility jump runs before the root LP and finds no plan on these models: off saves
     # 6-30% of a branch and bound (benchmarks/README.md); highs_options can turn it back on
     h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
@@ -363,8 +383,18 @@ def rejected_highs_options(options: dict) -> dict[str, str]:
     return rejected
 
 
+def use_threads(threads: int) -> None:
+    """Size HiGHS's thread pool for ``threads`` (solver.threads): a new pool when the size changes and
+    no solve of this process is running (else the pool stays, and HiGHS says so in its log)."""
+    with _POOL_LOCK:
+        if threads != _POOL["threads"] and _POOL["running"] == 0:
+            highspy.Highs.resetGlobalScheduler(True)
+            _POOL["threads"] = threads
+
+
 def new_highs() -> highspy.Highs:
-    """A silent Highs instance (its constructor prints a banner on the C++ stdout: hide it)."""
+    """A silent Highs instance (its constructor prints a banner on the C++ stdout: hide it) with the
+    thread pool's number of threads (:func:`use_threads`)."""
     sys.stdout.flush()
     saved = os.dup(1)
     try:
@@ -375,6 +405,7 @@ def new_highs() -> highspy.Highs:
         os.dup2(saved, 1)
         os.close(saved)
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", int(_POOL["threads"]))
     return h
 
 

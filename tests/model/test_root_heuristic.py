@@ -86,3 +86,24 @@ def test_feasibility_jump_is_off_unless_the_config_turns_it_on():
     assert to_highs(form, Solver()).getOptionValue("mip_heuristic_run_feasibility_jump")[1] is False
     on = Solver(highs_options={"mip_heuristic_run_feasibility_jump": True})
     assert to_highs(form, on).getOptionValue("mip_heuristic_run_feasibility_jump")[1] is True
+
+
+def test_solves_with_different_thread_counts_in_one_process_all_run():
+    """HiGHS sizes one thread pool per process and rejects a run asking for another size: the pool follows
+    solver.threads, and instances made afterwards (campus and master MIPs) get the same count."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from optimizer.config.schema import Solver
+    from optimizer.handoff import StandardForm
+    from optimizer.solve import _read_outcome, new_highs, run_highs, to_highs
+
+    form = StandardForm(A=sp.csc_matrix(np.ones((1, 2))), row_lower=np.array([1.5]), row_upper=np.array([np.inf]),
+                        col_lower=np.zeros(2), col_upper=np.full(2, 5.0), cost=np.array([1.0, 2.0]), offset=0.0,
+                        integer=np.array([True, False]), maximise=False, columns=[], pyomo_rows=[])
+    for threads in (1, 2, 1):
+        h = to_highs(form, Solver(threads=threads))
+        run_highs(h)
+        outcome = _read_outcome(h, False)
+        assert (outcome.status, outcome.objective) == ("optimal", pytest.approx(2.0))   # x = (2, 0) or (1, 0.5): 2
+        assert h.getOptionValue("threads")[1] == threads == new_highs().getOptionValue("threads")[1]

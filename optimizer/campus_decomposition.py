@@ -333,14 +333,20 @@ def _boxed(dw: CampusDecomposition, s: int, centre: np.ndarray, d: np.ndarray, s
         open_side = np.full(held.size, np.inf)
         row_lower = np.r_[row_lower, given - room if side == "lower" else -open_side]
         row_upper = np.r_[row_upper, open_side if side == "lower" else given + room]
-    h = small_highs(d[cols], lower, upper, A, row_lower, row_upper, ints)
+    x = _campus_mip(d[cols], lower, upper, A, row_lower, row_upper, ints, time_limit_s)
+    if x is None:
+        return 0
+    dw.add(s, x)
+    return 1
+
+
+def _campus_mip(cost, lower, upper, A, row_lower, row_upper, integer, time_limit_s: float) -> np.ndarray | None:
+    """One campus's MIP (its own rows, plus any added), to 0.01% or ``time_limit_s``: its plan, or None."""
+    h = small_highs(cost, lower, upper, A, row_lower, row_upper, integer)
     h.setOptionValue("mip_rel_gap", 1e-4)
     h.setOptionValue("time_limit", max(0.1, time_limit_s))
     h.run()
-    if h.getInfo().primal_solution_status != 2:
-        return 0
-    dw.add(s, np.asarray(h.getSolution().col_value))
-    return 1
+    return np.asarray(h.getSolution().col_value) if h.getInfo().primal_solution_status == 2 else None
 
 
 def master_mip(dw: CampusDecomposition, options, time_limit_s: float) -> tuple[dict[int, bytes], float]:
@@ -568,14 +574,10 @@ def improve(dw: CampusDecomposition, chosen: dict, options, progress: Progress, 
                 if STOP.requested or left <= 0:
                     break
                 cols, A, rows = dw.blocks.part(f, s)
-                h = small_highs(d[cols], f.col_lower[cols], f.col_upper[cols], A, f.row_lower[rows], f.row_upper[rows],
-                                f.integer[cols])
-                h.setOptionValue("mip_rel_gap", 1e-4)
-                h.setOptionValue("time_limit", max(0.1, min(BOX_TIME_S, left)))
-                h.run()
-                if h.getInfo().primal_solution_status == 2 and \
-                        h.getInfo().objective_function_value - mu[s] < -NEGATIVE * max(1.0, abs(value)):
-                    dw.add(s, np.asarray(h.getSolution().col_value))
+                x = _campus_mip(d[cols], f.col_lower[cols], f.col_upper[cols], A, f.row_lower[rows], f.row_upper[rows],
+                                f.integer[cols], min(BOX_TIME_S, left))
+                if x is not None and d[cols] @ x - mu[s] < -NEGATIVE * max(1.0, abs(value)):
+                    dw.add(s, x)
                     added += 1
         except KeyboardInterrupt as exc:
             STOP.record(exc)

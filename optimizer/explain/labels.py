@@ -178,6 +178,7 @@ def _user_level(entry, upper: bool) -> float | None:
 # Rows that are not planner limits, described for conflict lists (IIS): name -> template over the index.
 ROW_TEXT = {
     "sites_build_once_upper": "{site} is built at most once",
+    "sites_order_lower": "{site} is open by {y} if the next campus like it is (alike campuses open in table order)",
     "compute_it_def": "IT load of the GPUs at {site} in {y}",
     "compute_shell_upper": "data-hall space for the GPUs at {site} in {y}",
     "compute_cluster_pick": "one campus holds single-cluster target #{t}",
@@ -219,7 +220,7 @@ ROW_TEXT = {
     "stochastic_cvar_excess": "a future's cost above the CVaR threshold",
 }
 INDEX_FIELDS = {
-    "sites_build_once_upper": ("s",), "compute_it_def": ("s", "y"), "compute_shell_upper": ("s", "y"),
+    "sites_build_once_upper": ("s",), "sites_order_lower": ("s", "y"), "compute_it_def": ("s", "y"), "compute_shell_upper": ("s", "y"),
     "compute_cluster_pick": ("t",), "power_capacity_def": ("s", "k", "y"), "dispatch_balance": ("s", "y", "h"),
     "dispatch_gen_upper": ("s", "k", "y", "h"), "dispatch_charge_upper": ("s", "k", "y", "h"),
     "dispatch_discharge_upper": ("s", "k", "y", "h"), "dispatch_soc_upper": ("s", "k", "y", "h"),

@@ -11,14 +11,17 @@ from optimizer.model.index import build_index
 
 
 
-def build_model(inputs: Inputs, relax_timing: bool = False) -> pyo.ConcreteModel:
+def build_model(inputs: Inputs, relax_timing: bool = False, order_alike: bool = True) -> pyo.ConcreteModel:
     """The Pyomo model; ``model.ix`` keeps the index it was built from. ``relax_timing``: see
-    :func:`optimizer.model.index.build_index` (used by the elastic model only)."""
+    :func:`optimizer.model.index.build_index` (used by the elastic model only). ``order_alike``: the
+    order rows of interchangeable campuses (:func:`optimizer.model.sites.sites_order_lower`); off where
+    one model is one member of several that share decisions (stochastic futures), as campuses alike in
+    one future need not be alike in another."""
     ix = build_index(inputs, relax_timing)
     m = pyo.ConcreteModel(name=inputs.config.name or "siting")
     m.ix = ix
     m.row_blocks = {}             # large hourly families as coefficient arrays (model/rows.py)
-    sites.add(m, ix)              # campuses and data halls
+    sites.add(m, ix, order_alike) # campuses and data halls
     compute.add(m, ix)            # GPUs, IT load, supply caps, compute targets
     power_capacity.add(m, ix)     # MW by tech: lead times, lifetimes, units, permits, land
     dispatch.add(m, ix)           # hourly balance, storage

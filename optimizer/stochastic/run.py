@@ -154,7 +154,7 @@ def _built(f: Future, inputs, raw: dict, until: int, base=None) -> Scenario:
     from optimizer.solve import use_objective
 
     t0 = time.perf_counter()
-    model = build_model(inputs)
+    model = build_model(inputs, order_alike=False)   # campuses alike in one future may differ in another
     use_objective(model, "objective_cost")
     form = compile_model(model)
     return Scenario(f, inputs, raw, model, Member(f.name, f.probability, form, decisions(form, until)),

@@ -101,7 +101,7 @@ def _search(inputs, raw: dict, settings: Settings, out_dir: Path, progress: Prog
 
     progress.stage("building the model")
     t0 = time.perf_counter()
-    model = build_model(inputs)
+    model = build_model(inputs, order_alike=False)   # the search weighs alike campuses apart: both must stay open to it
     build_seconds = time.perf_counter() - t0
     log = SolveLog(out_dir / "highs.log")
     solution = solve(model, inputs.config.solver, "min_cost", progress, log.path)

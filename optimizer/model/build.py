@@ -15,8 +15,9 @@ def build_model(inputs: Inputs, relax_timing: bool = False, order_alike: bool = 
     """The Pyomo model; ``model.ix`` keeps the index it was built from. ``relax_timing``: see
     :func:`optimizer.model.index.build_index` (used by the elastic model only). ``order_alike``: the
     order rows of interchangeable campuses (:func:`optimizer.model.sites.sites_order_lower`); off where
-    one model is one member of several that share decisions (stochastic futures), as campuses alike in
-    one future need not be alike in another."""
+    one model is one member of several that share decisions (stochastic futures: campuses alike in one
+    future need not be alike in another), and for near-optimal alternatives (their searches weigh
+    alike campuses apart, and a plan on the second of two alike campuses is an alternative)."""
     ix = build_index(inputs, relax_timing)
     m = pyo.ConcreteModel(name=inputs.config.name or "siting")
     m.ix = ix

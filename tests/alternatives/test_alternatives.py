@@ -30,6 +30,17 @@ def sites_case(folder: Path, extra_capex_b: float = 0.0, n: int = 2) -> Path:
     return write_case(folder, {"name": "pair", "targets": {"compute_h100e": {2026: 40}}}, sites=sites)
 
 
+def test_alike_campuses_that_cost_to_open_give_both(tmp_path):
+    """Two alike campuses, each $1M to open: the alternatives search sees both (the order rows of alike
+    campuses would let B open only with A, and so hide the plan on B)."""
+    sites = [row(SITE, site_id=s, name=f"site {s}", lat=35.0 + i, lon=-90.0 - i, gas_permit_mw=500.0,
+                 shell_capex_usd_per_kw=100.0, site_capex_usd=1e6) for i, s in enumerate("AB")]
+    case = write_case(tmp_path / "case", {"name": "alike", "targets": {"compute_h100e": {2026: 40}}}, sites=sites)
+    plans = run_alternatives(case, out=tmp_path / "alt", slack=0.01, count=3).plans
+    assert sorted(p["sites"] for p in plans) == [["A"], ["B"]]
+    assert plans[0]["objective_usd"] == pytest.approx(plans[1]["objective_usd"], rel=1e-9)
+
+
 def test_two_equally_cheap_campuses_give_both(tmp_path):
     outcome = run_alternatives(sites_case(tmp_path / "case"), out=tmp_path / "alt", slack=0.01, count=3)
     plans = outcome.plans

@@ -373,11 +373,14 @@ def to_highs(form: StandardForm, options: Solver, log: "SolveLog | None" = None)
 
 
 def rejected_highs_options(options: dict) -> dict[str, str]:
-    """Options HiGHS does not accept, with the reason: {name: message}."""
+    """Options HiGHS does not accept, with the reason: {name: message}. ``threads`` is solver.threads's
+    (HiGHS's thread pool follows it: :func:`use_threads`)."""
     h = new_highs()
     rejected = {}
     for name, value in options.items():
-        if h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+        if name == "threads":
+            rejected[name] = "set solver.threads instead (HiGHS's thread pool follows it)"
+        elif h.setOptionValue(name, value) != highspy.HighsStatus.kOk:
             known = h.getOptionValue(name)[0] == highspy.HighsStatus.kOk
             rejected[name] = f"HiGHS rejects the value {value!r}" if known else "HiGHS has no option of that name"
     return rejected

@@ -94,6 +94,12 @@ def test_unknown_highs_option_is_an_input_error(grid_case, tmp_path, monkeypatch
     assert "solver.highs_options.mip_max_nodez: HiGHS has no option of that name" in capsys.readouterr().err
 
 
+def test_threads_in_highs_options_points_to_solver_threads(grid_case, tmp_path, monkeypatch, capsys):
+    code = run_cli(monkeypatch, grid_case, "--out", tmp_path / "x", "--set", "solver.highs_options={threads: 2}")
+    assert code == 2
+    assert "solver.highs_options.threads: set solver.threads instead" in capsys.readouterr().err
+
+
 def test_no_explain_skips_shadow_prices_and_explanations(grid_case, tmp_path, monkeypatch):
     assert run_cli(monkeypatch, grid_case, "--out", tmp_path / "plan", "--no-explain") == 0
     summary = json.loads((tmp_path / "plan" / "summary.json").read_text())

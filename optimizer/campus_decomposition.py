@@ -415,8 +415,14 @@ def fix(dw: CampusDecomposition, s: int, pattern: bytes | None, binaries_only: b
     h.changeColsBounds(ints.size, ints.astype(np.int32), lower, upper)
     for k, column in enumerate(dw.columns):
         if column.campus == s:
-            allowed = pattern is None or column.pattern == pattern
-            dw.master.changeColBounds(dw.n_fixed + k, 0.0, np.inf if allowed else 0.0)
+            dw.master.changeColBounds(dw.n_fixed + k, 0.0, np.inf if _allowed(column, ints, lower, upper) else 0.0)
+
+
+def _allowed(column: Column, ints: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> bool:
+    """Whether a campus's column lies within its integers' current bounds (a point of the campus's
+    polytope at these fixings: with only the binaries fixed, columns of other unit counts qualify)."""
+    v = column.x[ints]
+    return bool(np.all(v >= lower - WHOLE) and np.all(v <= upper + WHOLE))
 
 
 def used_patterns(dw: CampusDecomposition) -> dict[int, dict[bytes | None, float]]:

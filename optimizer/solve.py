@@ -358,7 +358,7 @@ def to_highs(form: StandardForm, options: Solver, log: "SolveLog | None" = None)
     h.setOptionValue("random_seed", int(options.seed))
     h.setOptionValue("presolve", "on" if options.presolve else "off")
     # HiGHS's feasibility jump runs before the root LP and finds no plan on these models: off saves
-    # 6-30% of a branch and bound (benchmarks/README.md); highs_options can turn it back on
+    # 1-19% of a branch and bound, same plans (benchmarks/README.md); highs_options can turn it back on
     h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
     if log is not None and (log.path is not None or log.console):
         h.setOptionValue("output_flag", True)
@@ -388,7 +388,7 @@ def rejected_highs_options(options: dict) -> dict[str, str]:
 
 def use_threads(threads: int) -> None:
     """Size HiGHS's thread pool for ``threads`` (solver.threads): a new pool when the size changes and
-    no solve of this process is running (else the pool stays, and HiGHS says so in its log)."""
+    no solve of this process is running (else the pool keeps its size, and new instances run with it)."""
     with _POOL_LOCK:
         if threads != _POOL["threads"] and _POOL["running"] == 0:
             highspy.Highs.resetGlobalScheduler(True)

@@ -220,7 +220,8 @@ ROW_TEXT = {
     "stochastic_cvar_excess": "a future's cost above the CVaR threshold",
 }
 INDEX_FIELDS = {
-    "sites_build_once_upper": ("s",), "sites_order_lower": ("s", "y"), "compute_it_def": ("s", "y"), "compute_shell_upper": ("s", "y"),
+    "sites_build_once_upper": ("s",), "sites_order_lower": ("s", "y"),
+    "compute_it_def": ("s", "y"), "compute_shell_upper": ("s", "y"),
     "compute_cluster_pick": ("t",), "power_capacity_def": ("s", "k", "y"), "dispatch_balance": ("s", "y", "h"),
     "dispatch_gen_upper": ("s", "k", "y", "h"), "dispatch_charge_upper": ("s", "k", "y", "h"),
     "dispatch_discharge_upper": ("s", "k", "y", "h"), "dispatch_soc_upper": ("s", "k", "y", "h"),

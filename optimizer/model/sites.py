@@ -69,6 +69,9 @@ def alike(ix: Index) -> list[list[str]]:
     inputs = ix.inputs
     named = _strings(inputs.config.model_dump(mode="json"))
     columns = [c for c in inputs.sites.columns if c not in IGNORED_COLUMNS]
+    open_years: dict[str, list] = {}
+    for s, y in ix.site_years:
+        open_years.setdefault(s, []).append(y)
     groups: dict[tuple, list[str]] = {}
     for s in ix.sites:
         if s in named:
@@ -76,7 +79,7 @@ def alike(ix: Index) -> list[list[str]]:
         row = tuple(_key(v) for v in inputs.sites.loc[s, columns])
         loads = tuple(_key(inputs.fixed_load_mw.get((s, y))) for y in ix.periods)
         energised = tuple(_key(inputs.energised_mw.get((s, y))) for y in ix.periods)
-        years = (tuple(ix.site_build_years[s]), tuple(y for t, y in ix.site_years if t == s))
+        years = (tuple(ix.site_build_years[s]), tuple(open_years.get(s, ())))
         groups.setdefault((row, loads, energised, years), []).append(s)
     return [group for group in groups.values() if len(group) > 1]
 

@@ -73,16 +73,10 @@ def test_a_solve_without_progress_continues_from_the_root_plan(tmp_path):
 
 def test_feasibility_jump_is_off_unless_the_config_turns_it_on():
     """HiGHS's feasibility jump is off by default (benchmarks/README.md); ``highs_options`` wins."""
-    import numpy as np
-    import scipy.sparse as sp
-
     from optimizer.config.schema import Solver
-    from optimizer.handoff import StandardForm
     from optimizer.solve import to_highs
 
-    form = StandardForm(A=sp.csc_matrix(np.ones((1, 1))), row_lower=np.array([1.0]), row_upper=np.array([np.inf]),
-                        col_lower=np.zeros(1), col_upper=np.full(1, 5.0), cost=np.ones(1), offset=0.0,
-                        integer=np.array([True]), maximise=False, columns=[], pyomo_rows=[])
+    form = _one_row_form([1.0], [True], 1.0)
     assert to_highs(form, Solver()).getOptionValue("mip_heuristic_run_feasibility_jump")[1] is False
     on = Solver(highs_options={"mip_heuristic_run_feasibility_jump": True})
     assert to_highs(form, on).getOptionValue("mip_heuristic_run_feasibility_jump")[1] is True
@@ -91,19 +85,26 @@ def test_feasibility_jump_is_off_unless_the_config_turns_it_on():
 def test_solves_with_different_thread_counts_in_one_process_all_run():
     """HiGHS sizes one thread pool per process and rejects a run asking for another size: the pool follows
     solver.threads, and instances made afterwards (campus and master MIPs) get the same count."""
-    import numpy as np
-    import scipy.sparse as sp
-
     from optimizer.config.schema import Solver
-    from optimizer.handoff import StandardForm
     from optimizer.solve import _read_outcome, new_highs, run_highs, to_highs
 
-    form = StandardForm(A=sp.csc_matrix(np.ones((1, 2))), row_lower=np.array([1.5]), row_upper=np.array([np.inf]),
-                        col_lower=np.zeros(2), col_upper=np.full(2, 5.0), cost=np.array([1.0, 2.0]), offset=0.0,
-                        integer=np.array([True, False]), maximise=False, columns=[], pyomo_rows=[])
+    form = _one_row_form([1.0, 2.0], [True, False], 1.5)
     for threads in (1, 2, 1):
         h = to_highs(form, Solver(threads=threads))
         run_highs(h)
         outcome = _read_outcome(h, False)
         assert (outcome.status, outcome.objective) == ("optimal", pytest.approx(2.0))   # x = (2, 0) or (1, 0.5): 2
         assert h.getOptionValue("threads")[1] == threads == new_highs().getOptionValue("threads")[1]
+
+
+def _one_row_form(cost: list[float], integer: list[bool], at_least: float):
+    """min cost·x  s.t.  Σ x ≥ at_least,  0 ≤ x ≤ 5, as a StandardForm with no Pyomo behind it."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from optimizer.handoff import StandardForm
+
+    n = len(cost)
+    return StandardForm(A=sp.csc_matrix(np.ones((1, n))), row_lower=np.array([at_least]), row_upper=np.array([np.inf]),
+                        col_lower=np.zeros(n), col_upper=np.full(n, 5.0), cost=np.array(cost), offset=0.0,
+                        integer=np.array(integer), maximise=False, columns=[], pyomo_rows=[])

@@ -11,9 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import GAS, GPU, SITE, row, write_case
+from helpers import GAS, GPU, REGION, SITE, row, write_case
 from optimizer.pipeline import run_config
 from optimizer.report.compare import compare_runs
+from optimizer.report.metrics import capacity_table
+from optimizer.report.run_data import read_run
 from optimizer.report.writer import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,3 +111,18 @@ def test_browser_renders_the_report(run_dir, tmp_path, chromium):
     assert pixels.shape[0] == 2400
     assert pixels.std() > 0.05            # not a blank page
     assert (pixels[..., :3].sum(axis=2) < 2.0).mean() > 0.02   # enough dark ink: text and charts
+
+
+def test_megawatts_show_the_grid_contracted_and_its_peak_import(tmp_path):
+    """4 GPU units of 1 MW (PUE 1) need 4 MW firm; the grid counts for half its contract (firm fraction
+    0.5) and nothing else is firm, so the contract is 8 MW (the demand charge keeps it no larger) while
+    the campus imports 4 MW at most."""
+    region = row(REGION, grid_firm_fraction=0.5, demand_charge_usd_per_kw_month=1.0)
+    config = {"targets": {"compute_h100e": {2026: 4}}}
+    path = write_case(tmp_path / "case", config, sites=[row(SITE, grid_existing_mw=20.0)], regions=[region])
+    outcome = run_config(path, out=tmp_path / "run")
+    assert outcome.solution.status == "optimal"
+    table = capacity_table(read_run(outcome.out_dir))
+    assert table.loc["grid contracted", "2026"] == pytest.approx(8.0)
+    assert table.loc["grid peak import", "2026"] == pytest.approx(4.0)
+    assert "| grid contracted | 8 |" in (outcome.out_dir / "report.md").read_text()

@@ -405,7 +405,7 @@ def test_yearly_report_reads_as_before(yearly):
     assert list(built["year"]) == ["2026", "2027"]
     # MW by source: one column a year, headed 'year' as before
     assert re.search(r"<th>year</th>\s*<th>2026</th>\s*<th>2027</th>\s*</tr>\s*</thead>\s*<tbody>\s*<tr>\s*"
-                     r"<th>grid</th>", page)
+                     r"<th>grid contracted</th>", page)
 
 
 def test_old_run_folder_without_periods_reports_the_same(yearly, tmp_path):
@@ -440,7 +440,8 @@ def test_compare_runs_with_different_periods(sub_year, yearly, tmp_path):
     assert table.loc["periods", "months"] == "2026-01 … 2027: 6 months, 2 quarters, 1 year"
     assert list(table.loc["final period"]) == ["2027", "2027"]
     page = compare_runs([sub_year, yearly], tmp_path / "cmp")["html"].read_text()
-    assert "target 2026Q3 reached" in page and "MW grid, final period" in page
+    assert "target 2026Q3 reached" in page and "MW grid peak import, final period" in page \
+        and "MW grid contracted, final period" in page
 
 
 # --- the page in a browser ---------------------------------------------------------------------------------------

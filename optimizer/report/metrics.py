@@ -442,15 +442,20 @@ def _rows_by(sites: pd.Series, periods: pd.Series) -> dict[tuple, list[int]]:
     return out
 
 
+GRID_ROWS = {"grid_mw": "grid contracted", "grid_peak_mw": "grid peak import"}
+
+
 def capacity_table(run: RunData) -> pd.DataFrame:
-    """MW by source (rows) and period (columns, in time order), grid as its peak import; the columns
-    are named ``year`` for yearly plans."""
+    """MW by source (rows) and period (columns, in time order); the grid twice, as the MW contracted
+    (what the regional headroom counts and the demand charge bills) and as its peak import; the
+    columns are named ``year`` for yearly plans."""
     cap, power = run.table("capacity"), run.table("site_power")
     frame = cap.assign(_p=period_labels(cap)).pivot_table(index="tech_id", columns="_p", values="capacity_mw",
                                                           aggfunc="sum").fillna(0) \
         if not cap.empty else pd.DataFrame()
     if not power.empty:
-        grid = by_period(power, "grid_peak_mw").rename("grid").to_frame().T
+        grid = pd.DataFrame([by_period(power, column).rename(row) for column, row in GRID_ROWS.items()
+                             if column in power.columns])
         frame = pd.concat([grid, frame]).fillna(0)
     if frame.empty:
         return frame

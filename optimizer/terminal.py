@@ -38,7 +38,7 @@ def print_run(console: Console, outcome) -> None:
     years = [p.label for p in outcome.inputs.periods]
     console.print(f"sites: {escape(', '.join(s['sites'])) or '—'}")
     print_money(console, s)
-    console.print(_year_table("MW by source", s["capacity_mw"], years, "{:,.0f}"))
+    console.print(_year_table("MW by source (grid: peak import)", s["capacity_mw"], years, "{:,.0f}"))
     console.print(_year_table("GPUs (packages) in service", s["gpus"], years, "{:,.0f}"))
     targets = {p.label: outcome.inputs.compute_target_h100e[p.key] for p in outcome.inputs.periods
                if p.key in outcome.inputs.compute_target_h100e}

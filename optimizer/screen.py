@@ -42,6 +42,8 @@ COUPLING = -2
 ADD_SHARE = 0.15           # at most this share of the campuses joins the short list per round
 MAX_ROUNDS = 12
 PENALTY_FACTOR = 1e4       # elastic coupling rows: this many times the largest cost coefficient
+ZERO_TOL = 1e-9            # a row or column bound beyond this excludes 0
+NO_PLAN = ("infeasible", "infeasible_or_unbounded")
 
 
 @dataclasses.dataclass
@@ -173,6 +175,16 @@ def elastic(form: StandardForm, blocks: Blocks) -> tuple[StandardForm, float]:
         columns=[]), penalty
 
 
+def needed(form: StandardForm, blocks: Blocks) -> set[int]:
+    """The campuses that cannot stay closed: a local row of theirs, or a bound of one of their columns,
+    excludes every column at 0 (a campus the config forces open, an existing load)."""
+    local = blocks.row_site >= 0
+    rows = local & ((form.row_lower > ZERO_TOL) | (form.row_upper < -ZERO_TOL))
+    n = blocks.col_site.size
+    cols = (blocks.col_site >= 0) & ((form.col_lower[:n] > ZERO_TOL) | (form.col_upper[:n] < -ZERO_TOL))
+    return {int(s) for s in np.unique(np.r_[blocks.row_site[rows], blocks.col_site[cols]])}
+
+
 @dataclasses.dataclass
 class Screened:
     short_list: list[str]
@@ -225,19 +237,30 @@ def short_list(form: StandardForm, blocks: Blocks, options, progress: Progress, 
 
 def screen_solve(form: StandardForm, sites: list[str], options, progress: Progress, log=None):
     """The screen, then the MIP on the short list (as :func:`optimizer.solve.solve_form` solves a model);
-    the solution's bound and gap are against the full model's Lagrangian bound."""
+    the solution's bound and gap are against the full model's Lagrangian bound. The short list starts
+    with the campuses that cannot stay closed (:func:`needed`). When the MIP on the short list has no
+    plan (the LP's short list can be too short for whole units, permits or budgets), the whole model is
+    solved with the time left, and its own bound stands."""
+    from optimizer.solve import solve_form
+
     t0 = time.perf_counter()
     blocks = blocks_of(form, sites)
-    screened = short_list(form, blocks, options, progress, set())
+    screened = short_list(form, blocks, options, progress, needed(form, blocks))
     keep = {i for i, s in enumerate(sites) if s in set(screened.short_list)}
     progress.stage(f"the plan on the short list of {len(keep)} campuses (bound of all {len(sites)}: "
                    f"${screened.bound:,.1f}M)")
     short = restricted(form, blocks, keep)
     inner = options.model_copy(update={"screen": False})
     solution = _solve_short(short, screened, inner, progress, log)
+    whole = not solution.has_solution and solution.status in NO_PLAN and len(keep) < len(sites)
+    if whole:
+        progress.stage(f"the short list of {len(keep)} campuses has no plan: the whole model")
+        left = max(1.0, options.time_limit_s - (time.perf_counter() - t0))
+        solution = solve_form(form, inner.model_copy(update={"time_limit_s": left}), progress, log)
     solution.screen = {"short_list": screened.short_list, "rounds": screened.rounds,
-                       "bound_usd": screened.bound * 1e6, "seconds": round(time.perf_counter() - t0, 2)}
-    if solution.has_solution and np.isfinite(screened.bound):
+                       "bound_usd": screened.bound * 1e6, "seconds": round(time.perf_counter() - t0, 2),
+                       "whole_model": whole}
+    if solution.has_solution and np.isfinite(screened.bound) and not whole:
         sign = -1.0 if form.maximise else 1.0
         bound = sign * screened.bound
         solution.bound = bound

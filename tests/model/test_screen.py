@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import SITE, row, solve_case
+from helpers import GAS, SITE, row, solve_case
 from optimizer.handoff import compile_model
 from optimizer.inputs.load import load_all
 from optimizer.model.build import build_model
@@ -61,6 +61,32 @@ def test_a_campus_priced_below_zero_joins_the_list_until_the_bound_is_close(tmp_
     assert sol.objective == pytest.approx(COST_40 + 1.0)
     assert sol.bound == pytest.approx(COST_40 + 0.15)
     assert sol.status == "gap_limit" and sol.mip_gap == pytest.approx(0.85 / (COST_40 + 1.0))
+
+
+def test_a_campus_the_config_forces_open_starts_the_short_list(tmp_path):
+    """D ($6M of site capex) is forced open: the short list starts with it (held closed, the LP of an
+    empty list has no plan), and the plan is COST_40 + $6M, the optimum (A at no capex could share the
+    load at no saving)."""
+    config = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"screen": True},
+              "constraints": [{"kind": "force_site", "site": "D", "by_year": 2026}]}
+    _, sol = solve_case(tmp_path, config, sites=campuses([0.0, 2e6, 4e6, 6e6]))
+    assert sol.status == "optimal" and sol.has_solution
+    assert sol.objective == pytest.approx(COST_40 + 6.0)
+    assert "D" in sol.screen["short_list"] and not sol.screen["whole_model"]
+
+
+def test_a_short_list_without_a_plan_in_whole_units_goes_on_to_the_whole_model(tmp_path):
+    """Gas in 15 MW units under a 44 MW permit at each campus: the LP of {A} builds 2.67 units at A
+    (40 MW, the permit not binding) and B ($5M of site capex) prices above 0, so the short list is {A};
+    but whole units give A 30 MW at most. The whole model's plan: 3 units (45 MW, $45M) on A and B, a year of fuel for
+    40 MW ($10.512M) and B's $5M: $60.512M."""
+    sites = [row(SITE, site_id=s, name=f"site {s}", gas_permit_mw=44.0, site_capex_usd=c, lat=35.0 + i)
+             for i, (s, c) in enumerate(zip("AB", [0.0, 5e6]))]
+    config = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"screen": True}}
+    _, sol = solve_case(tmp_path, config, sites=sites, techs=[row(GAS, unit_mw=15.0)])
+    assert sol.screen["short_list"] == ["A"] and sol.screen["whole_model"]
+    assert sol.status == "optimal"
+    assert sol.objective == pytest.approx(45.0 + 40 * 8760 * 30.0 / 1e6 + 5.0)
 
 
 def test_the_lagrangian_bound_is_below_the_full_lp_and_meets_it_at_its_duals(tmp_path):

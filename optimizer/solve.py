@@ -170,11 +170,21 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
     progress = progress or Progress()
     sites = _screened_sites(form, options, start)
     if sites:
+        from optimizer.campus_decomposition import whole_model_next
         from optimizer.screen import screen_solve
 
         solution = screen_solve(form, sites, options, progress, log)
         solution.handoff_seconds = time.perf_counter() - t0 - solution.solve_seconds
-        return solution
+        if not whole_model_next(solution, form, options):
+            return solution
+        # outside the gap: the whole model's branch and bound from the short list's plan (as the decomposition)
+        progress.stage(f"the short list's plan is {solution.mip_gap:.2%} from the bound of all campuses: branch "
+                       "and bound on the whole model from that plan")
+        left = options.model_copy(update={"time_limit_s": options.time_limit_s - solution.solve_seconds})
+        whole = solve_form(form, left, progress, log, start=solution.x)
+        whole.screen = {**solution.screen, "whole_model": True}
+        whole.solve_seconds += solution.solve_seconds
+        return whole
     sites = _decomposed_sites(form, options, start)   # the whole model when it stops early (time left)
     if sites:
         from optimizer.campus_decomposition import decomposed_solve, whole_model_next
@@ -189,6 +199,7 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
             options = options.model_copy(update={"time_limit_s": options.time_limit_s - decomposed.solve_seconds})
             solution = solve_form(form, options, progress, log, start=decomposed.x)
             solution.decomposition = decomposed.decomposition
+            solution.solve_seconds += decomposed.solve_seconds
             return solution
     try:
         h = to_highs(form, options, log)

@@ -47,20 +47,21 @@ def test_a_campus_priced_below_zero_joins_the_list_until_the_bound_is_close(tmp_
     or with A. The LP of {B} counts B's capex by the share built (40 of 100 MW: $0.4M); pricing at its
     duals, A could take 25 MW and save 25 × $0.01M: A's reduced cost is −$0.25M. With a 5% gap the
     screen stops at {B} (its bound, LP({B}) − 0.25, is close enough); with 0.1% it adds A and its bound is
-    the full LP (B built 15%: COST_40 + $0.15M), 1.6% below the plan: the status says the gap is not met."""
+    the full LP (B built 15%: COST_40 + $0.15M), 1.6% below the plan: outside the gap, so the whole
+    model's branch and bound goes on from that plan and proves it optimal."""
     sites = campuses([0.0, 1e6, 8e6, 9e6])
     sites[0]["max_it_mw"] = 25.0
     wide = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"screen": True, "mip_gap": 0.05}}
     _, sol = solve_case(tmp_path / "wide", wide, sites=sites)
-    assert sol.status == "optimal" and sol.screen["short_list"] == ["B"]
+    assert sol.status == "optimal" and sol.screen["short_list"] == ["B"] and not sol.screen["whole_model"]
     assert sol.objective == pytest.approx(COST_40 + 1.0)
     assert sol.bound == pytest.approx(COST_40 + 0.4 - 0.25)
     close = {**wide, "solver": {"screen": True, "mip_gap": 0.001}}
     _, sol = solve_case(tmp_path / "close", close, sites=sites)
-    assert sol.screen["short_list"] == ["A", "B"]
+    assert sol.screen["short_list"] == ["A", "B"] and sol.screen["whole_model"]
+    assert sol.screen["bound_usd"] == pytest.approx((COST_40 + 0.15) * 1e6)
     assert sol.objective == pytest.approx(COST_40 + 1.0)
-    assert sol.bound == pytest.approx(COST_40 + 0.15)
-    assert sol.status == "gap_limit" and sol.mip_gap == pytest.approx(0.85 / (COST_40 + 1.0))
+    assert sol.status == "optimal" and sol.bound == pytest.approx(COST_40 + 1.0)
 
 
 def test_a_campus_the_config_forces_open_starts_the_short_list(tmp_path):

@@ -220,7 +220,8 @@ def short_list(form: StandardForm, blocks: Blocks, options, progress: Progress, 
         bound, minima = lagrangian_bound(form, blocks, y, sorted(keep) + outside)
         best = max(best, bound)
         gaining = sorted((v, s) for s, v in minima.items() if s not in keep and v < -1e-9 * max(1.0, abs(lp_value)))
-        rounds.append({"round": k + 1, "short_list": len(keep), "lp_usd": lp_value * 1e6, "bound_usd": bound * 1e6,
+        rounds.append({"round": k + 1, "short_list": len(keep), "lp_usd": lp_value * 1e6,
+                       "bound_usd": bound * 1e6 if np.isfinite(bound) else None,
                        "negative_reduced_costs": len(gaining), "seconds": round(time.perf_counter() - t0, 2)})
         slack_used = np.asarray(solution.col_value)[n:].sum() > 1e-7
         if not gaining and not slack_used:
@@ -250,16 +251,19 @@ def screen_solve(form: StandardForm, sites: list[str], options, progress: Progre
     progress.stage(f"the plan on the short list of {len(keep)} campuses (bound of all {len(sites)}: "
                    f"${screened.bound:,.1f}M)")
     short = restricted(form, blocks, keep)
-    inner = options.model_copy(update={"screen": False})
+    # the short list's MIP gets what the screen left of the time limit
+    inner = options.model_copy(update={"screen": False,
+                                       "time_limit_s": max(1.0, options.time_limit_s - (time.perf_counter() - t0))})
     solution = _solve_short(short, screened, inner, progress, log)
+    screen_seconds = time.perf_counter() - t0
     whole = not solution.has_solution and solution.status in NO_PLAN and len(keep) < len(sites)
     if whole:
         progress.stage(f"the short list of {len(keep)} campuses has no plan: the whole model")
-        left = max(1.0, options.time_limit_s - (time.perf_counter() - t0))
+        left = max(1.0, options.time_limit_s - screen_seconds)
         solution = solve_form(form, inner.model_copy(update={"time_limit_s": left}), progress, log)
     solution.screen = {"short_list": screened.short_list, "rounds": screened.rounds,
-                       "bound_usd": screened.bound * 1e6, "seconds": round(time.perf_counter() - t0, 2),
-                       "whole_model": whole}
+                       "bound_usd": screened.bound * 1e6 if np.isfinite(screened.bound) else None,
+                       "seconds": round(screen_seconds, 2), "whole_model": whole}
     if solution.has_solution and np.isfinite(screened.bound) and not whole:
         sign = -1.0 if form.maximise else 1.0
         bound = sign * screened.bound

@@ -181,9 +181,8 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
         progress.stage(f"the short list's plan is {solution.mip_gap:.2%} from the bound of all campuses: branch "
                        "and bound on the whole model from that plan")
         left = options.model_copy(update={"time_limit_s": options.time_limit_s - solution.solve_seconds})
-        whole = solve_form(form, left, progress, log, start=solution.x)
+        whole = _after(solve_form(form, left, progress, log, start=solution.x), solution)
         whole.screen = {**solution.screen, "whole_model": True}
-        whole.solve_seconds += solution.solve_seconds
         return whole
     sites = _decomposed_sites(form, options, start)   # the whole model when it stops early (time left)
     if sites:
@@ -196,10 +195,10 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
         if decomposed is not None:   # its plan is outside the gap: the whole model's branch and bound from it
             progress.stage(f"the decomposition's plan is {decomposed.mip_gap:.2%} from its bound: branch and bound "
                            "on the whole model from that plan")
+            decomposed.handoff_seconds = time.perf_counter() - t0 - decomposed.solve_seconds
             options = options.model_copy(update={"time_limit_s": options.time_limit_s - decomposed.solve_seconds})
-            solution = solve_form(form, options, progress, log, start=decomposed.x)
+            solution = _after(solve_form(form, options, progress, log, start=decomposed.x), decomposed)
             solution.decomposition = decomposed.decomposition
-            solution.solve_seconds += decomposed.solve_seconds
             return solution
     try:
         h = to_highs(form, options, log)
@@ -226,11 +225,24 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
     return _finish(_read_outcome(h, form.maximise), h, form, options, handoff, time.perf_counter() - t1, plan)
 
 
+def _after(solution: Solution, first: Solution) -> Solution:
+    """The whole model's branch and bound that went on from ``first``'s plan (a screen's or a
+    decomposition's, minimised): both stages' times, and the better of the two valid bounds (HiGHS's
+    can be the weaker one when it stopped early, or missing)."""
+    solution.handoff_seconds += first.handoff_seconds
+    solution.solve_seconds += first.solve_seconds
+    if solution.has_solution and first.bound is not None and (solution.bound is None or first.bound > solution.bound):
+        solution.bound = first.bound
+        solution.mip_gap = max(0.0, (solution.objective - first.bound) / max(abs(solution.objective), 1e-9))
+    return solution
+
+
 def _screened_sites(form: StandardForm, options: Solver, start) -> list[str]:
     """The campuses of a model the screen (:mod:`optimizer.screen`) solves: ``solver.screen`` on, a MIP
-    with its Pyomo links and more than one campus, no start given, not stopped."""
+    with its Pyomo links and more than one campus, minimised (its pricing and bound are for a minimum),
+    no start given, not stopped."""
     if not options.screen or options.relax_integrality or start is not None or not form.columns \
-            or not form.integer.any() or STOP.requested:
+            or form.maximise or not form.integer.any() or STOP.requested:
         return []
     ix = getattr(form.columns[0].model(), "ix", None)
     sites = list(ix.sites) if ix is not None else []
@@ -244,7 +256,7 @@ def _decomposed_sites(form: StandardForm, options: Solver, start) -> list[str]:
     from optimizer.campus_decomposition import wanted
 
     if not options.decompose or options.relax_integrality or start is not None or not form.columns \
-            or form.maximise or not form.integer.any() or STOP.requested:
+            or not form.integer.any() or STOP.requested:
         return []
     ix = getattr(form.columns[0].model(), "ix", None)
     sites = list(ix.sites) if ix is not None else []

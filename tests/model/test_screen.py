@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import GAS, SITE, row, solve_case
+from helpers import GAS, GPU, SITE, row, solve_case
 from optimizer.handoff import compile_model
 from optimizer.inputs.load import load_all
 from optimizer.model.build import build_model
@@ -90,6 +90,21 @@ def test_a_short_list_without_a_plan_in_whole_units_goes_on_to_the_whole_model(t
     assert sol.objective == pytest.approx(45.0 + 40 * 8760 * 30.0 / 1e6 + 5.0)
 
 
+def test_most_compute_is_not_screened_and_its_cost_stage_is(tmp_path):
+    """Most compute for $10.5M of capex, GPUs at $1M a unit (1 MW, 1 h100e), grid only: A (3 MW of grid,
+    no site capex) and B (5 MW, $1M) give 8 units for $9M; A and C ($2M) give 8 for $10M; nothing gives
+    9. The screen prices for a minimum, so the maximising stage runs without it (it used to return a
+    plan of no compute as optimal); the cost stage at 8 h100e picks A and B: $9M + 8 MW of grid energy
+    for a year at $50/MWh ($3.504M) = $12.504M."""
+    sites = [row(SITE, site_id=s, name=f"site {s}", grid_existing_mw=g, site_capex_usd=c, max_it_mw=g, lat=35.0 + i)
+             for i, (s, g, c) in enumerate(zip("ABCD", [3.0, 5.0, 20.0, 20.0], [0.0, 1e6, 2e6, 3e6]))]
+    config = {"objective": {"kind": "max_compute"}, "budget": {"capex_usd_total": 10.5e6}, "solver": {"screen": True}}
+    _, sol = solve_case(tmp_path, config, sites=sites, techs=[], gpus=[row(GPU, price_usd_per_unit=1e6)])
+    assert sol.status == "optimal"
+    assert sol.compute_measure == pytest.approx(8 / 1000)      # thousand h100e
+    assert sol.objective == pytest.approx(9.0 + 8 * 8760 * 50.0 / 1e6)
+
+
 def test_the_lagrangian_bound_is_below_the_full_lp_and_meets_it_at_its_duals(tmp_path):
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from generate import write_instance
@@ -112,3 +127,19 @@ def test_the_lagrangian_bound_is_below_the_full_lp_and_meets_it_at_its_duals(tmp
     for _ in range(3):                                             # any other multipliers: below it
         other, _ = lagrangian_bound(form, blocks, y * rng.uniform(0.0, 2.0, size=y.size), everyone)
         assert other <= value * (1 + 1e-9)
+
+
+def test_branch_and_bound_after_a_screen_keeps_the_better_bound_and_both_times():
+    """A whole-model branch and bound stopped early (its bound 90, or none) after a screen whose bound was
+    95: the plan of 100 reports the screen's 95 and a 5% gap; a better bound of its own (97) stands; the
+    times of both stages add up."""
+    from optimizer.solve import Solution, _after
+
+    first = Solution("gap_limit", True, objective=101.0, bound=95.0, mip_gap=0.06, handoff_seconds=0.5, solve_seconds=3.0)
+    stopped = _after(Solution("interrupted", True, objective=100.0, bound=90.0, mip_gap=0.1, handoff_seconds=0.25,
+                              solve_seconds=1.0), first)
+    assert (stopped.bound, stopped.mip_gap) == (95.0, pytest.approx(0.05))
+    assert (stopped.handoff_seconds, stopped.solve_seconds) == (0.75, 4.0)
+    assert _after(Solution("interrupted", True, objective=100.0), first).bound == 95.0
+    better = _after(Solution("optimal", True, objective=100.0, bound=97.0, mip_gap=0.03), first)
+    assert (better.bound, better.mip_gap) == (97.0, 0.03)

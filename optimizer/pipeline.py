@@ -24,7 +24,7 @@ from optimizer.interrupts import STOP, deferred
 from optimizer.model.build import build_model
 from optimizer.progress import Progress
 from optimizer.results import Results, read_results
-from optimizer.run_folder import RunFolder, claim
+from optimizer.run_folder import RunFolder, claim, write_json
 from optimizer.solve import Solution, solve
 
 
@@ -333,7 +333,7 @@ def _nested(series) -> dict:
 
 def _write_run(out_dir: Path, summary: dict, results: Results | None, raw: dict, limits: pd.DataFrame,
                shapes=None, binding: pd.DataFrame | None = None) -> None:
-    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(out_dir / "summary.json", summary)
     (out_dir / "config.resolved.yaml").write_text(yaml.safe_dump(_plain(raw), sort_keys=False))
     if results is None:
         return

@@ -192,8 +192,24 @@ def fill_claimed(out: Path | None, root: Path, name: str, work):
 
 
 def write_json(path: Path, data: dict) -> None:
-    """``data`` as indented JSON (numpy numbers as floats), its folder made if needed."""
+    """``data`` as indented, strict JSON (numpy numbers as floats; an infinite or NaN number as null,
+    which JSON has no other way to say), its folder made if needed."""
     import json
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, default=float) + "\n")
+    path.write_text(json.dumps(_finite(data), indent=2, default=float, allow_nan=False) + "\n")
+
+
+def _finite(value):
+    """``value`` with every non-finite float (at any depth of dicts, lists and tuples) made None."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value

@@ -136,3 +136,19 @@ def test_two_processes_racing_for_one_out(grid_case, tmp_path):
     assert ("another run is writing" in loser or "exists and is not empty" in loser) and "Traceback" not in loser
     assert json.loads((out / "summary.json").read_text())["status"] == "optimal"
     assert sorted(p.name for p in tmp_path.glob("shared*")) == ["shared"]
+
+
+def test_summary_json_is_strict_json_with_no_infinity_or_nan(tmp_path):
+    """JSON has no infinity or NaN (Python's json writes them as bare Infinity/NaN, which strict readers
+    refuse): they are written as null at any depth, numpy numbers as numbers."""
+    import numpy as np
+
+    from optimizer.run_folder import write_json
+
+    path = tmp_path / "summary.json"
+    write_json(path, {"bound_usd": float("-inf"), "rounds": [{"gap": float("nan"), "lp": np.float32(2.5)}],
+                      "pair": (1.0, np.inf), "name": "x", "count": 3})
+    text = path.read_text()
+    assert "Infinity" not in text and "NaN" not in text
+    assert json.loads(text) == {"bound_usd": None, "rounds": [{"gap": None, "lp": 2.5}], "pair": [1.0, None],
+                                "name": "x", "count": 3}

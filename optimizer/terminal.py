@@ -191,8 +191,8 @@ def print_stored_scenario(console: Console, store, ident: str) -> None:
         table.add_row("cash capex", _busd(row.capex_cash_usd))
         table.add_row("gap", f"{row.gap:.2%}" if row.gap is not None and row.gap == row.gap else "-")
         table.add_row("peak MW", _mw(row.peak_mw))
-        for source, mw in sorted(row.mw_by_source.items()):
-            table.add_row(escape(f"MW {source}"), _mw(mw))
+        for source, mw in sorted(row.mw_by_source.items()):   # the grid: its most MW contracted
+            table.add_row(escape(f"MW {source}" + (" contracted" if source == "grid" else "")), _mw(mw))
         table.add_row("sites", escape(row.sites or ""))
         table.add_row("config hash", row.config_hash)
         table.add_row("run folder", escape(display_path(row.run_dir)) if row.run_dir else "-")

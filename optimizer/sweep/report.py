@@ -177,7 +177,7 @@ def mw_chart(mw: pd.DataFrame) -> SweepChart | None:
         ax.scatter(i + jitter.uniform(-0.15, 0.15, len(v)), v, s=14, color=colour(source, i), alpha=0.8, zorder=3)
     ax.set_xticks(range(len(sources)))
     ax.set_xticklabels([plot_text(s) for s in sources], fontsize=8, rotation=30 if len(sources) > 6 else 0)
-    ax.set_ylabel("MW (largest in any period; grid: peak import)")
+    ax.set_ylabel("MW (largest in any period; grid: contracted)")
     ax.grid(axis="y", alpha=0.3)
     ax.set_title("MW by power source across scenarios")
     return SweepChart("mw_by_source", "MW by power source", _fig_png(fig),

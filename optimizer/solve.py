@@ -256,7 +256,7 @@ def _decomposed_sites(form: StandardForm, options: Solver, start) -> list[str]:
     from optimizer.campus_decomposition import wanted
 
     if not options.decompose or options.relax_integrality or start is not None or not form.columns \
-            or not form.integer.any() or STOP.requested:
+            or form.maximise or not form.integer.any() or STOP.requested:
         return []
     ix = getattr(form.columns[0].model(), "ix", None)
     sites = list(ix.sites) if ix is not None else []

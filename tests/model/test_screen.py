@@ -90,15 +90,16 @@ def test_a_short_list_without_a_plan_in_whole_units_goes_on_to_the_whole_model(t
     assert sol.objective == pytest.approx(45.0 + 40 * 8760 * 30.0 / 1e6 + 5.0)
 
 
-def test_most_compute_is_not_screened_and_its_cost_stage_is(tmp_path):
+@pytest.mark.parametrize("path", ["screen", "decompose"])
+def test_most_compute_is_not_screened_or_decomposed_and_its_cost_stage_is(tmp_path, path):
     """Most compute for $10.5M of capex, GPUs at $1M a unit (1 MW, 1 h100e), grid only: A (3 MW of grid,
     no site capex) and B (5 MW, $1M) give 8 units for $9M; A and C ($2M) give 8 for $10M; nothing gives
-    9. The screen prices for a minimum, so the maximising stage runs without it (it used to return a
-    plan of no compute as optimal); the cost stage at 8 h100e picks A and B: $9M + 8 MW of grid energy
-    for a year at $50/MWh ($3.504M) = $12.504M."""
+    9. The screen and the decomposition price for a minimum, so the maximising stage runs without them
+    (the screen used to return a plan of no compute as optimal); the cost stage at 8 h100e picks A and
+    B: $9M + 8 MW of grid energy for a year at $50/MWh ($3.504M) = $12.504M."""
     sites = [row(SITE, site_id=s, name=f"site {s}", grid_existing_mw=g, site_capex_usd=c, max_it_mw=g, lat=35.0 + i)
              for i, (s, g, c) in enumerate(zip("ABCD", [3.0, 5.0, 20.0, 20.0], [0.0, 1e6, 2e6, 3e6]))]
-    config = {"objective": {"kind": "max_compute"}, "budget": {"capex_usd_total": 10.5e6}, "solver": {"screen": True}}
+    config = {"objective": {"kind": "max_compute"}, "budget": {"capex_usd_total": 10.5e6}, "solver": {path: True}}
     _, sol = solve_case(tmp_path, config, sites=sites, techs=[], gpus=[row(GPU, price_usd_per_unit=1e6)])
     assert sol.status == "optimal"
     assert sol.compute_measure == pytest.approx(8 / 1000)      # thousand h100e

@@ -79,8 +79,8 @@ def test_a_campus_the_config_forces_open_starts_the_short_list(tmp_path):
 def test_a_short_list_without_a_plan_in_whole_units_goes_on_to_the_whole_model(tmp_path):
     """Gas in 15 MW units under a 44 MW permit at each campus: the LP of {A} builds 2.67 units at A
     (40 MW, the permit not binding) and B ($5M of site capex) prices above 0, so the short list is {A};
-    but whole units give A 30 MW at most. The whole model's plan: 3 units (45 MW, $45M) on A and B, a year of fuel for
-    40 MW ($10.512M) and B's $5M: $60.512M."""
+    but whole units give A 30 MW at most. The whole model's plan: 3 units (45 MW, $45M) on A and B, a
+    year of fuel for 40 MW ($10.512M) and B's $5M: $60.512M."""
     sites = [row(SITE, site_id=s, name=f"site {s}", gas_permit_mw=44.0, site_capex_usd=c, lat=35.0 + i)
              for i, (s, c) in enumerate(zip("AB", [0.0, 5e6]))]
     config = {"targets": {"compute_h100e": {2026: 40}}, "solver": {"screen": True}}
@@ -97,8 +97,8 @@ def test_most_compute_is_not_screened_or_decomposed_and_its_cost_stage_is(tmp_pa
     9. The screen and the decomposition price for a minimum, so the maximising stage runs without them
     (the screen used to return a plan of no compute as optimal); the cost stage at 8 h100e picks A and
     B: $9M + 8 MW of grid energy for a year at $50/MWh ($3.504M) = $12.504M."""
-    sites = [row(SITE, site_id=s, name=f"site {s}", grid_existing_mw=g, site_capex_usd=c, max_it_mw=g, lat=35.0 + i)
-             for i, (s, g, c) in enumerate(zip("ABCD", [3.0, 5.0, 20.0, 20.0], [0.0, 1e6, 2e6, 3e6]))]
+    sites = [row(SITE, site_id=s, name=f"site {s}", grid_existing_mw=g, site_capex_usd=c, max_it_mw=g,
+                 lat=35.0 + i) for i, (s, g, c) in enumerate(zip("ABCD", [3.0, 5.0, 20.0, 20.0], [0.0, 1e6, 2e6, 3e6]))]
     config = {"objective": {"kind": "max_compute"}, "budget": {"capex_usd_total": 10.5e6}, "solver": {path: True}}
     _, sol = solve_case(tmp_path, config, sites=sites, techs=[], gpus=[row(GPU, price_usd_per_unit=1e6)])
     assert sol.status == "optimal"
@@ -136,7 +136,8 @@ def test_branch_and_bound_after_a_screen_keeps_the_better_bound_and_both_times()
     times of both stages add up."""
     from optimizer.solve import Solution, _after
 
-    first = Solution("gap_limit", True, objective=101.0, bound=95.0, mip_gap=0.06, handoff_seconds=0.5, solve_seconds=3.0)
+    first = Solution("gap_limit", True, objective=101.0, bound=95.0, mip_gap=0.06, handoff_seconds=0.5,
+                     solve_seconds=3.0)
     stopped = _after(Solution("interrupted", True, objective=100.0, bound=90.0, mip_gap=0.1, handoff_seconds=0.25,
                               solve_seconds=1.0), first)
     assert (stopped.bound, stopped.mip_gap) == (95.0, pytest.approx(0.05))

@@ -173,33 +173,26 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
         from optimizer.campus_decomposition import whole_model_next
         from optimizer.screen import screen_solve
 
-        solution = screen_solve(form, sites, options, progress, log)
-        solution.handoff_seconds = time.perf_counter() - t0 - solution.solve_seconds
-        if not whole_model_next(solution, form, options):
-            return solution
-        # outside the gap: the whole model's branch and bound from the short list's plan (as the decomposition)
-        progress.stage(f"the short list's plan is {solution.mip_gap:.2%} from the bound of all campuses: branch "
-                       "and bound on the whole model from that plan")
-        left = options.model_copy(update={"time_limit_s": options.time_limit_s - solution.solve_seconds})
-        whole = _after(solve_form(form, left, progress, log, start=solution.x), solution)
-        whole.screen = {**solution.screen, "whole_model": True}
+        screened = screen_solve(form, sites, options, progress, log)
+        screened.handoff_seconds = time.perf_counter() - t0 - screened.solve_seconds
+        if not whole_model_next(screened, form, options):
+            return screened
+        whole = _whole_from(screened, "the short list's plan", "the bound of all campuses", form, options, progress,
+                            log)
+        whole.screen = {**screened.screen, "whole_model": True}
         return whole
     sites = _decomposed_sites(form, options, start)   # the whole model when it stops early (time left)
     if sites:
         from optimizer.campus_decomposition import decomposed_solve, whole_model_next
 
         decomposed, options = decomposed_solve(form, sites, options, progress)
-        if decomposed is not None and not whole_model_next(decomposed, form, options):
+        if decomposed is not None:
             decomposed.handoff_seconds = time.perf_counter() - t0 - decomposed.solve_seconds
-            return decomposed
-        if decomposed is not None:   # its plan is outside the gap: the whole model's branch and bound from it
-            progress.stage(f"the decomposition's plan is {decomposed.mip_gap:.2%} from its bound: branch and bound "
-                           "on the whole model from that plan")
-            decomposed.handoff_seconds = time.perf_counter() - t0 - decomposed.solve_seconds
-            options = options.model_copy(update={"time_limit_s": options.time_limit_s - decomposed.solve_seconds})
-            solution = _after(solve_form(form, options, progress, log, start=decomposed.x), decomposed)
-            solution.decomposition = decomposed.decomposition
-            return solution
+            if not whole_model_next(decomposed, form, options):
+                return decomposed
+            whole = _whole_from(decomposed, "the decomposition's plan", "its bound", form, options, progress, log)
+            whole.decomposition = decomposed.decomposition
+            return whole
     try:
         h = to_highs(form, options, log)
         handoff = time.perf_counter() - t0
@@ -225,10 +218,19 @@ def solve_form(form: StandardForm, options: Solver, progress: Progress | None = 
     return _finish(_read_outcome(h, form.maximise), h, form, options, handoff, time.perf_counter() - t1, plan)
 
 
+def _whole_from(first: Solution, plan: str, bound: str, form: StandardForm, options: Solver,
+                progress: Progress, log) -> Solution:
+    """The whole model's branch and bound from ``first``'s plan (a screen's or a decomposition's outside
+    the gap, minimised), with the time ``first`` left; see :func:`_after`."""
+    progress.stage(f"{plan} is {first.mip_gap:.2%} from {bound}: branch and bound on the whole model from that plan")
+    left = options.model_copy(update={"time_limit_s": options.time_limit_s - first.solve_seconds})
+    return _after(solve_form(form, left, progress, log, start=first.x), first)
+
+
 def _after(solution: Solution, first: Solution) -> Solution:
-    """The whole model's branch and bound that went on from ``first``'s plan (a screen's or a
-    decomposition's, minimised): both stages' times, and the better of the two valid bounds (HiGHS's
-    can be the weaker one when it stopped early, or missing)."""
+    """``solution`` (the whole model's branch and bound that went on from ``first``'s plan) with both
+    stages' times and the better of the two valid bounds (HiGHS's can be the weaker one when it
+    stopped early, or missing)."""
     solution.handoff_seconds += first.handoff_seconds
     solution.solve_seconds += first.solve_seconds
     if solution.has_solution and first.bound is not None and (solution.bound is None or first.bound > solution.bound):
